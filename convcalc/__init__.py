@@ -1,0 +1,55 @@
+"""convcalc: exact convolution arithmetic for architecture specs.
+
+>>> report = analyze("specs/alexnet.yaml")          # doctest: +SKIP
+>>> report.row("conv1").output_shape, report.totals.params   # doctest: +SKIP
+((96, 55, 55), 62378344)
+
+The library imports neither click nor rich: only the CLI and the table
+renderer do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .errors import ConvcalcError, Diagnostic, Position, SpecError
+from .report import Report, Row, Totals
+
+__version__ = "0.1.0"
+__all__ = [
+    "ConvcalcError",
+    "Diagnostic",
+    "Position",
+    "Report",
+    "Row",
+    "SpecError",
+    "Totals",
+    "analyze",
+    "load",
+    "__version__",
+]
+
+
+def load(source: str | Path | dict[str, Any], *, file: str | None = None) -> "Spec":  # noqa: F821
+    """Read a spec from a path, YAML text or a dict, without analyzing it."""
+    from . import spec
+
+    if isinstance(source, dict):
+        return spec.load_data(source, file or "<dict>")
+    if isinstance(source, Path):
+        return spec.load_file(source)
+    if isinstance(source, str):
+        if "\n" in source or source.lstrip().startswith(("{", "[")) or ":" in source and not Path(source).suffix:
+            return spec.load_text(source, file or "<text>")
+        return spec.load_file(source)
+    raise TypeError(f"analyze takes a path, YAML text or a dict, not {type(source).__name__}")
+
+
+def analyze(
+    source: str | Path | dict[str, Any], *, file: str | None = None, max_rows: int | None = None
+) -> Report:
+    """Analyze a spec given as a path, YAML text, or a dict; raise SpecError on a bad spec."""
+    from .engine import DEFAULT_MAX_ROWS, analyze_spec
+
+    return analyze_spec(load(source, file=file), max_rows or DEFAULT_MAX_ROWS)

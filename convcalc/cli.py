@@ -1,0 +1,178 @@
+"""The command line: parse options, call the library, hand the result to a renderer.
+
+Exit codes, as linters use them: 0 clean, 1 a problem in a spec, 2 the
+command could not run (usage, unreadable file).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from . import __version__
+from .errors import Diagnostic, SpecError
+
+EXIT_OK, EXIT_PROBLEM, EXIT_CANNOT_RUN = 0, 1, 2
+CANNOT_RUN_CODES = {"file"}
+
+
+def _stderr(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def report_error(error: SpecError, source: str | None = None) -> int:
+    """Print a SpecError as ``file:line:col: error[code]: row: message``; return the exit code.
+
+    On a terminal the offending source line follows, with a caret.
+    """
+    diagnostic = error.diagnostic
+    _stderr(diagnostic.format())
+    if source is not None and sys.stderr.isatty():
+        _stderr(source_excerpt(diagnostic, source))
+    return EXIT_CANNOT_RUN if diagnostic.code in CANNOT_RUN_CODES else EXIT_PROBLEM
+
+
+def source_excerpt(diagnostic: Diagnostic, source: str) -> str:
+    line, column = diagnostic.position.line, diagnostic.position.column
+    lines = source.splitlines()
+    if not 1 <= line <= len(lines):
+        return ""
+    text = lines[line - 1]
+    return f"  {line:>4} | {text}\n       | {' ' * max(column - 1, 0)}^"
+
+
+def resolve_spec_path(spec: str) -> Path | str:
+    """A path, ``-`` for standard input, or the name of a bundled spec."""
+    if spec == "-" or Path(spec).exists():
+        return spec if spec == "-" else Path(spec)
+    from .bundled import find_bundled
+
+    bundled = find_bundled(spec)
+    return bundled if bundled is not None else Path(spec)
+
+
+def load_report(spec: str, max_rows: int | None) -> tuple[Any, str | None]:
+    """Analyze one spec argument; returns (report, source text). Raises SpecError."""
+    from . import spec as spec_module
+    from .engine import DEFAULT_MAX_ROWS, analyze_spec
+
+    target = resolve_spec_path(spec)
+    if target == "-":
+        source = sys.stdin.read()
+        loaded = spec_module.load_text(source, "<stdin>")
+    else:
+        source = spec_module.read_text_file(target)
+        loaded = spec_module.load_text(source, str(spec if Path(spec).exists() else target))
+    return analyze_spec(loaded, max_rows or DEFAULT_MAX_ROWS), source
+
+
+def _source_of(spec: str) -> str | None:
+    try:
+        target = resolve_spec_path(spec)
+        return None if target == "-" else Path(target).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+
+def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--layout",
+        type=click.Choice(["hwc", "chw"]),
+        default="hwc",
+        show_default=True,
+        help="Shapes as H×W×C (the slides) or C×H×W (PyTorch). JSON is always channels first.",
+    )(func)
+    func = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="Output format.",
+    )(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="convcalc")
+def main() -> None:
+    """Exact convolution arithmetic for architecture specs.
+
+    Output shapes, parameters, MACs (FLOPs = 2 × MACs), activation memory and
+    receptive fields of every layer of a YAML spec, without PyTorch.
+
+    \b
+    Example:
+        convcalc analyze alexnet
+        convcalc analyze my_net.yaml --format json
+        convcalc list
+    """
+
+
+@main.command()
+@click.argument("spec")
+@output_options
+@click.option("--depth", type=click.IntRange(min=0), default=None, help="Show rows down to this depth (0 = top level).")
+@click.option("--explain", is_flag=True, help="Add each row's worked formula.")
+@click.option("--max-rows", type=click.IntRange(min=1), default=None, help="Cap on rows a spec may expand to [default: 1,000,000].")
+def analyze(spec: str, fmt: str, layout: str, depth: int | None, explain: bool, max_rows: int | None) -> None:
+    """Analyze SPEC: per-layer table and totals.
+
+    SPEC is a YAML file, '-' for standard input, or the name of a bundled
+    spec (see 'convcalc list').
+
+    \b
+    Example:
+        convcalc analyze alexnet
+        convcalc analyze specs/resnet50.yaml --depth 1
+        convcalc analyze net.yaml --format json > report.json
+    """
+    try:
+        report, _ = load_report(spec, max_rows)
+    except SpecError as error:
+        sys.exit(report_error(error, _source_of(spec)))
+    if fmt == "json":
+        from .render.json_report import render_json
+
+        click.echo(render_json(report), nl=False)
+    elif fmt == "csv":
+        from .render.csv_report import render_csv
+
+        click.echo(render_csv(report, layout, depth), nl=False)
+    elif fmt == "markdown":
+        from .render.markdown import render_markdown
+
+        click.echo(render_markdown(report, layout, depth), nl=False)
+    else:
+        from .render.table import print_report
+
+        print_report(report, layout=layout, depth=depth, explain=explain)
+
+
+@main.command("list")
+def list_specs() -> None:
+    """List the bundled specs, usable by name: 'convcalc analyze NAME'.
+
+    \b
+    Example:
+        convcalc list
+    """
+    from .bundled import bundled_specs
+    from .spec import load_file
+
+    for name, path in bundled_specs().items():
+        try:
+            title = load_file(path).name
+        except SpecError:
+            title = "(does not load)"
+        click.echo(f"{name:<24} {title}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

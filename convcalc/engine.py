@@ -1,0 +1,711 @@
+"""The graph walk: sequence, parallel, residual and blocks, in spec order.
+
+The walk carries the current shape, receptive field and live tensor through
+the layer lists, asks each layer's rule for its outcome, and appends one
+:class:`Row` per layer and per composite. It is linear in the number of rows:
+each entry is read once per use, each row built once, and repeated entries
+are checked against the row cap after their first copy.
+
+Peak activation memory follows a naive forward pass in spec order: every
+row's output is a new tensor, alive from its row until its last consumer
+has run (a branch input until the last branch has read it, branch outputs
+until their merge, which allocates its own output). The input tensor counts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from math import prod
+from typing import Any
+
+from . import expr
+from .args import check_args, describe, is_int, suggest
+from .errors import Diagnostic, LayerError, Position, SpecError
+from .layers import RULES, LayerRule, Outcome
+from .loader import YMap, YNode, YScalar, YSeq, plain
+from .receptive import ReceptiveField, widest
+from .report import Report, Row
+from .spec import COMMON_KEYS, COMPOSITES, BlockDef, Spec
+
+DEFAULT_MAX_ROWS = 1_000_000
+MAX_DEPTH = 64
+"""Deepest nesting of composites and block uses."""
+
+_PARAM = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
+_EXPRESSION = re.compile(r"^\$\{(.*)\}$", re.DOTALL)
+Shape = tuple[int, ...]
+
+
+class _Tensor:
+    """A live activation: its size and how many consumers have yet to read it."""
+
+    __slots__ = ("nbytes", "uses")
+
+    def __init__(self, nbytes: int) -> None:
+        self.nbytes = nbytes
+        self.uses = 1
+
+
+class _Memory:
+    def __init__(self) -> None:
+        self.alive = 0
+        self.peak = 0
+
+    def allocate(self, nbytes: int) -> _Tensor:
+        self.alive += nbytes
+        if self.alive > self.peak:
+            self.peak = self.alive
+        return _Tensor(nbytes)
+
+    def release(self, tensor: _Tensor) -> None:
+        tensor.uses -= 1
+        if tensor.uses == 0:
+            self.alive -= tensor.nbytes
+
+
+@dataclass(slots=True)
+class _Flow:
+    """What flows along an edge of the graph."""
+
+    shape: Shape
+    rf: ReceptiveField
+    tensor: _Tensor
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """Block parameters visible to the entries being read, and where the block was used."""
+
+    values: dict[str, YNode] = field(default_factory=dict)
+    block: str = ""
+    use: Position | None = None
+    depth: int = 0
+
+
+@dataclass(slots=True)
+class _Entry:
+    type: str
+    args: YMap
+    position: Position
+    name: str | None
+    repeat: int | None
+    trainable: bool
+    condition: bool
+
+
+@dataclass(slots=True)
+class _Totals:
+    params: int = 0
+    trainable: int = 0
+    buffers: int = 0
+    macs: int = 0
+    activation: int = 0
+
+    def add(self, other: "_Totals") -> None:
+        self.params += other.params
+        self.trainable += other.trainable
+        self.buffers += other.buffers
+        self.macs += other.macs
+        self.activation += other.activation
+
+
+class Walker:
+    def __init__(self, spec: Spec, max_rows: int = DEFAULT_MAX_ROWS) -> None:
+        self.spec = spec
+        self.file = spec.file
+        self.max_rows = max_rows
+        self.rows: list[Row | None] = []
+        self.memory = _Memory()
+        self.element_bytes = spec.dtype_bytes
+
+    # ----- errors -----------------------------------------------------------------
+
+    def error(self, code: str, message: str, position: Position, path: tuple[str, ...], scope: _Scope) -> SpecError:
+        if scope.block and scope.use is not None:
+            message += f" (in block {scope.block!r} used at line {scope.use.line})"
+        return SpecError.at(code, message, file=self.file, position=position, row="/".join(path))
+
+    # ----- the walk ---------------------------------------------------------------
+
+    def run(self) -> Report:
+        shape = self.spec.input_shape
+        check_block_cycles(self.spec)
+        tensor = self.memory.allocate(prod(shape) * self.element_bytes)
+        flow = _Flow(shape, ReceptiveField.of_input(shape[1:]), tensor)
+        flow, _ = self.walk_list(self.spec.layers, flow, (), _Scope(), frozen=False)
+        return Report(
+            name=self.spec.name,
+            file=self.file,
+            input_shape=shape,
+            output_shape=flow.shape,
+            dtype=self.spec.dtype,
+            dtype_bytes=self.element_bytes,
+            rows=tuple(self.rows),  # type: ignore[arg-type]
+            peak_activation_bytes=self.memory.peak,
+            description=self.spec.description,
+            budget=dict(self.spec.budget.limits) if self.spec.budget else {},
+        )
+
+    def walk_list(
+        self, items: YNode, flow: _Flow, prefix: tuple[str, ...], scope: _Scope, frozen: bool
+    ) -> tuple[_Flow, _Totals]:
+        items = resolve_shallow(items, scope, self, prefix)
+        if isinstance(items, YScalar) and items.value is None:
+            items = YSeq([], items.pos)
+        if not isinstance(items, YSeq):
+            raise self.error(
+                "type", f"expected a list of layers, got {describe(plain(items))}", items.pos, prefix, scope
+            )
+        counters: dict[str, int] = {}
+        seen: set[str] = set()
+        totals = _Totals()
+        for node in items.items:
+            entry = self.read_entry(node, scope, prefix)
+            if entry is None:
+                continue
+            if not entry.condition:
+                continue
+            counters[entry.type] = counters.get(entry.type, 0) + 1
+            name = entry.name if entry.name is not None else f"{self.canonical(entry.type)}{counters[entry.type]}"
+            frozen_here = frozen or not entry.trainable
+            copies = entry.repeat or 1
+            for copy in range(1, copies + 1):
+                row_name = name if entry.repeat is None else f"{name}.{copy}"
+                self.claim(row_name, seen, entry.position, prefix, scope)
+                before = len(self.rows)
+                flow, sub = self.walk_entry(entry, row_name, flow, prefix, scope, frozen_here)
+                totals.add(sub)
+                activation = entry.args.entries.get("activation") if entry.type in RULES else None
+                if activation is not None:
+                    flow, sub = self.walk_activation(activation, entry, counters, copy, flow, prefix, scope, frozen_here, seen)
+                    totals.add(sub)
+                if copy == 1 and copies > 1:
+                    self.check_repeat(len(self.rows) - before, copies, entry.position, prefix + (row_name,), scope)
+        return flow, totals
+
+    def canonical(self, type_name: str) -> str:
+        rule = RULES.get(type_name)
+        return rule.name if rule is not None else type_name
+
+    def claim(self, name: str, seen: set[str], position: Position, prefix: tuple[str, ...], scope: _Scope) -> None:
+        if name in seen:
+            raise self.error(
+                "duplicate-name",
+                f"row name {name!r} is used twice in the same list (give one a different name)",
+                position,
+                prefix + (name,),
+                scope,
+            )
+        seen.add(name)
+
+    def check_repeat(self, per_copy: int, copies: int, position: Position, path: tuple[str, ...], scope: _Scope) -> None:
+        expected = len(self.rows) + per_copy * (copies - 1)
+        if expected > self.max_rows:
+            raise self.error(
+                "too-many-rows",
+                f"repeat {copies:,} would make about {expected:,} rows, more than the cap of {self.max_rows:,} "
+                "(raise it with --max-rows)",
+                position,
+                path,
+                scope,
+            )
+
+    def add_row(self, row: Row | None) -> int:
+        if len(self.rows) >= self.max_rows:
+            raise SpecError.at(
+                "too-many-rows",
+                f"the spec expands to more than {self.max_rows:,} rows (raise the cap with --max-rows)",
+                file=self.file,
+                position=row.position if row else Position(),
+                row=row.path_text if row else "",
+            )
+        self.rows.append(row)
+        return len(self.rows) - 1
+
+    # ----- entries ----------------------------------------------------------------
+
+    def read_entry(self, node: YNode, scope: _Scope, prefix: tuple[str, ...]) -> _Entry | None:
+        node = resolve_shallow(node, scope, self, prefix)
+        position = node.pos
+        if isinstance(node, YScalar):
+            if not isinstance(node.value, str) or not node.value:
+                raise self.error(
+                    "type",
+                    f"a layer entry is a type name or {{TYPE: {{ARGS}}}}, got {describe(node.value)}",
+                    position,
+                    prefix,
+                    scope,
+                )
+            type_name, args = node.value, YMap({}, position)
+        elif isinstance(node, YMap):
+            if len(node.entries) != 1:
+                keys = ", ".join(node.entries) or "none"
+                raise self.error(
+                    "entry",
+                    f"a layer entry has one key, its type, with the args under it; found {keys}"
+                    + (" (are the args indented under the type?)" if len(node.entries) > 1 else ""),
+                    position,
+                    prefix,
+                    scope,
+                )
+            ((type_name, raw),) = node.entries.items()
+            raw = resolve_shallow(raw, scope, self, prefix)
+            if isinstance(raw, YScalar) and raw.value is None:
+                raw = YMap({}, position)
+            if not isinstance(raw, YMap):
+                raise self.error(
+                    "type",
+                    f"the args of {type_name} must be a mapping, got {describe(plain(raw))}",
+                    position,
+                    prefix + (type_name,),
+                    scope,
+                )
+            args = raw
+        else:
+            raise self.error(
+                "type", "a layer entry is a type name or {TYPE: {ARGS}}, got a list", position, prefix, scope
+            )
+        self.check_type(type_name, position, prefix, scope)
+        common = {key: resolve(args.entries[key], scope, self, prefix) for key in COMMON_KEYS if key in args.entries}
+        rest = YMap({k: v for k, v in args.entries.items() if k not in COMMON_KEYS}, args.pos, args.key_pos)
+        path = prefix + (type_name,)
+        name = plain(common["name"]) if "name" in common else None
+        if name is not None:
+            name = self.check_name(name, position, prefix, scope)
+        try:
+            repeat = _count_or_none("repeat", common.get("repeat"))
+            trainable = _flag("trainable", common.get("trainable"), True)
+            condition = _flag("if", common.get("if"), True, allow_int=True)
+        except LayerError as exc:
+            raise self.error(exc.code, str(exc), position, prefix + (name or type_name,), scope) from None
+        if repeat is not None and repeat > self.max_rows:
+            raise self.error(
+                "too-many-rows",
+                f"repeat {repeat:,} is more than the cap of {self.max_rows:,} rows (raise it with --max-rows)",
+                position,
+                path,
+                scope,
+            )
+        return _Entry(type_name, rest, position, name, repeat, trainable, condition)
+
+    def check_type(self, type_name: str, position: Position, prefix: tuple[str, ...], scope: _Scope) -> None:
+        if type_name in RULES or type_name in COMPOSITES or type_name in self.spec.blocks:
+            return
+        known = [*RULES, *COMPOSITES, *self.spec.blocks]
+        hint = suggest(type_name, known)
+        raise self.error(
+            "unknown-type",
+            f"unknown layer type {type_name!r}" + (f" ({hint})" if hint else ""),
+            position,
+            prefix + (type_name,),
+            scope,
+        )
+
+    def check_name(self, name: Any, position: Position, prefix: tuple[str, ...], scope: _Scope) -> str:
+        if isinstance(name, bool) or not isinstance(name, (str, int)):
+            raise self.error("type", f"name must be text, got {describe(name)}", position, prefix, scope)
+        name = str(name)
+        if not name or "/" in name:
+            raise self.error("value", f"name {name!r} must be non-empty and contain no '/'", position, prefix, scope)
+        return name
+
+    def walk_entry(
+        self, entry: _Entry, name: str, flow: _Flow, prefix: tuple[str, ...], scope: _Scope, frozen: bool
+    ) -> tuple[_Flow, _Totals]:
+        path = prefix + (name,)
+        if scope.depth + len(path) > MAX_DEPTH + 1:
+            raise self.error("too-deep", f"composites and blocks nest deeper than {MAX_DEPTH} levels", entry.position, path, scope)
+        if entry.type in RULES:
+            return self.walk_layer(RULES[entry.type], entry, path, flow, scope, frozen)
+        if entry.type in self.spec.blocks:
+            return self.walk_block(self.spec.blocks[entry.type], entry, path, flow, scope, frozen)
+        return self.walk_composite(entry, path, flow, scope, frozen)
+
+    # ----- leaf layers ------------------------------------------------------------
+
+    def walk_layer(
+        self, rule: LayerRule, entry: _Entry, path: tuple[str, ...], flow: _Flow, scope: _Scope, frozen: bool
+    ) -> tuple[_Flow, _Totals]:
+        given = {key: plain(resolve(value, scope, self, path)) for key, value in entry.args.entries.items()}
+        try:
+            args = check_args(rule.args, given, rule.name)
+            if len(flow.shape) < 2 and not rule.accepts_flat:
+                raise LayerError(
+                    "spatial",
+                    f"{rule.name} needs a spatial input but gets the flat shape [{flow.shape[0]}] "
+                    "(after flatten or fc only fc, flatten, bn and shape-preserving layers apply)",
+                )
+            outcome = rule.evaluate(args, flow.shape, flow.rf)
+        except LayerError as exc:
+            raise self.error(exc.code, exc.message, entry.position, path, scope) from None
+        return self.emit(rule.name, entry.position, path, flow, outcome, frozen)
+
+    def emit(
+        self, type_name: str, position: Position, path: tuple[str, ...], flow: _Flow, outcome: Outcome, frozen: bool
+    ) -> tuple[_Flow, _Totals]:
+        nbytes = prod(outcome.shape) * self.element_bytes
+        tensor = self.memory.allocate(nbytes)
+        self.memory.release(flow.tensor)
+        warnings = tuple(
+            Diagnostic("warning", code, message, self.file, position, "/".join(path)) for code, message in outcome.warnings
+        )
+        trainable = 0 if frozen else outcome.params
+        self.add_row(
+            Row(
+                name=path[-1],
+                type=type_name,
+                path=path,
+                position=position,
+                input_shape=flow.shape,
+                output_shape=outcome.shape,
+                params=outcome.params,
+                trainable_params=trainable,
+                macs=outcome.macs,
+                buffers=outcome.buffers,
+                activation_bytes=nbytes,
+                receptive_field=outcome.rf,
+                warnings=warnings,
+                explain=outcome.explain,
+            )
+        )
+        return _Flow(outcome.shape, outcome.rf, tensor), _Totals(outcome.params, trainable, outcome.buffers, outcome.macs, nbytes)
+
+    def walk_activation(
+        self,
+        node: YNode,
+        owner: _Entry,
+        counters: dict[str, int],
+        copy: int,
+        flow: _Flow,
+        prefix: tuple[str, ...],
+        scope: _Scope,
+        frozen: bool,
+        seen: set[str],
+    ) -> tuple[_Flow, _Totals]:
+        node = resolve(node, scope, self, prefix)
+        if isinstance(node, YScalar) and node.value in (None, "none"):
+            return flow, _Totals()
+        entry = self.read_entry(node, scope, prefix)
+        assert entry is not None
+        rule = RULES.get(entry.type)
+        if rule is None or not rule.simple:
+            raise self.error(
+                "value",
+                f"activation must be a shape-preserving layer without parameters (relu, gelu, ...), got {entry.type!r}",
+                owner.position,
+                prefix,
+                scope,
+            )
+        if copy == 1:
+            counters[entry.type] = counters.get(entry.type, 0) + 1
+        base = entry.name or f"{rule.name}{counters[entry.type]}"
+        name = base if owner.repeat is None else f"{base}.{copy}"
+        self.claim(name, seen, owner.position, prefix, scope)
+        entry.position = owner.position
+        return self.walk_layer(rule, entry, prefix + (name,), flow, scope, frozen)
+
+    # ----- composites -------------------------------------------------------------
+
+    def open_row(self) -> int:
+        return self.add_row(None)
+
+    def close_row(
+        self,
+        index: int,
+        type_name: str,
+        position: Position,
+        path: tuple[str, ...],
+        before: _Flow,
+        after: _Flow,
+        totals: _Totals,
+    ) -> None:
+        self.rows[index] = Row(
+            name=path[-1],
+            type=type_name,
+            path=path,
+            position=position,
+            input_shape=before.shape,
+            output_shape=after.shape,
+            params=totals.params,
+            trainable_params=totals.trainable,
+            macs=totals.macs,
+            buffers=totals.buffers,
+            activation_bytes=totals.activation,
+            receptive_field=after.rf,
+            leaf=False,
+        )
+
+    def walk_block(
+        self, block: BlockDef, entry: _Entry, path: tuple[str, ...], flow: _Flow, scope: _Scope, frozen: bool
+    ) -> tuple[_Flow, _Totals]:
+        values: dict[str, YNode] = {}
+        for key, node in entry.args.entries.items():
+            if key not in block.params:
+                hint = suggest(key, block.params)
+                valid = ", ".join(block.params) or "none"
+                raise self.error(
+                    "unknown-key",
+                    f"block {block.name!r} has no parameter {key!r}" + (f" ({hint})" if hint else f" (parameters: {valid})"),
+                    entry.position,
+                    path,
+                    scope,
+                )
+            values[key] = resolve(node, scope, self, path)
+        for key, default in block.params.items():
+            if key not in values or (isinstance(values[key], YScalar) and values[key].value is None):
+                if default is None:
+                    raise self.error(
+                        "missing-key", f"block {block.name!r} needs parameter {key!r}", entry.position, path, scope
+                    )
+                values[key] = default
+        inner = _Scope(values, block.name, entry.position, scope.depth + len(path))
+        index = self.open_row()
+        out, totals = self.walk_list(block.layers, flow, path, inner, frozen)
+        self.close_row(index, block.name, entry.position, path, flow, out, totals)
+        return out, totals
+
+    def walk_composite(
+        self, entry: _Entry, path: tuple[str, ...], flow: _Flow, scope: _Scope, frozen: bool
+    ) -> tuple[_Flow, _Totals]:
+        keys = {"sequence": ("layers",), "parallel": ("branches", "merge"), "residual": ("main", "shortcut")}[entry.type]
+        for key in entry.args.entries:
+            if key not in keys:
+                hint = suggest(key, keys)
+                raise self.error(
+                    "unknown-key",
+                    f"unknown key {key!r} for {entry.type}" + (f" ({hint})" if hint else f" (valid: {', '.join(keys)})"),
+                    entry.position,
+                    path,
+                    scope,
+                )
+        index = self.open_row()
+        if entry.type == "sequence":
+            if "layers" not in entry.args.entries:
+                raise self.error("missing-key", "sequence needs 'layers'", entry.position, path, scope)
+            out, totals = self.walk_list(entry.args.entries["layers"], flow, path, scope, frozen)
+        elif entry.type == "parallel":
+            out, totals = self.walk_parallel(entry, path, flow, scope, frozen)
+        else:
+            out, totals = self.walk_residual(entry, path, flow, scope, frozen)
+        self.close_row(index, entry.type, entry.position, path, flow, out, totals)
+        return out, totals
+
+    def walk_parallel(
+        self, entry: _Entry, path: tuple[str, ...], flow: _Flow, scope: _Scope, frozen: bool
+    ) -> tuple[_Flow, _Totals]:
+        if "branches" not in entry.args.entries:
+            raise self.error("missing-key", "parallel needs 'branches'", entry.position, path, scope)
+        branches = resolve_shallow(entry.args.entries["branches"], scope, self, path)
+        if not isinstance(branches, YSeq):
+            raise self.error("type", "branches must be a list of layer lists", entry.position, path, scope)
+        if not branches.items:
+            raise self.error("value", "parallel needs at least one branch", entry.position, path, scope)
+        merge = plain(resolve(entry.args.entries.get("merge", YScalar("concat")), scope, self, path))
+        if merge is None:
+            merge = "concat"
+        if merge not in ("concat", "add", "mul"):
+            raise self.error(
+                "value",
+                f"merge must be concat, add or mul, got {describe(merge)}" + _hint(suggest(merge, ("concat", "add", "mul"))),
+                entry.position,
+                path,
+                scope,
+            )
+        named = [(f"b{i}", branch) for i, branch in enumerate(branches.items, start=1)]
+        return self.merge_branches(named, merge, entry, path, flow, scope, frozen)
+
+    def walk_residual(
+        self, entry: _Entry, path: tuple[str, ...], flow: _Flow, scope: _Scope, frozen: bool
+    ) -> tuple[_Flow, _Totals]:
+        if "main" not in entry.args.entries:
+            raise self.error("missing-key", "residual needs 'main'", entry.position, path, scope)
+        shortcut = entry.args.entries.get("shortcut", YSeq([], entry.position))
+        named = [("main", entry.args.entries["main"]), ("shortcut", shortcut)]
+        return self.merge_branches(named, "add", entry, path, flow, scope, frozen)
+
+    def merge_branches(
+        self,
+        branches: list[tuple[str, YNode]],
+        merge: str,
+        entry: _Entry,
+        path: tuple[str, ...],
+        flow: _Flow,
+        scope: _Scope,
+        frozen: bool,
+    ) -> tuple[_Flow, _Totals]:
+        flow.tensor.uses += len(branches) - 1
+        outputs: list[tuple[str, _Flow]] = []
+        totals = _Totals()
+        for label, items in branches:
+            branch_path = path + (label,)
+            index = self.open_row()
+            out, sub = self.walk_list(items, flow, branch_path, scope, frozen)
+            position = items.pos if items.pos.line else entry.position
+            self.close_row(index, "branch", position, branch_path, flow, out, sub)
+            outputs.append((label, out))
+            totals.add(sub)
+        try:
+            shape = merged_shape(merge, [(label, out.shape) for label, out in outputs])
+        except LayerError as exc:
+            raise self.error(exc.code, exc.message, entry.position, path, scope) from None
+        tensor = self.memory.allocate(prod(shape) * self.element_bytes)
+        for _, out in outputs:
+            self.memory.release(out.tensor)
+        rf = widest([out.rf for _, out in outputs], shape[1:])
+        return _Flow(shape, rf, tensor), totals
+
+
+def _hint(text: str) -> str:
+    return f" ({text})" if text else ""
+
+
+def merged_shape(merge: str, shapes: list[tuple[str, Shape]]) -> Shape:
+    """The shape after merging branch outputs; a LayerError (code ``shape``) when they don't fit."""
+    first_label, first = shapes[0]
+
+    def listing() -> str:
+        return ", ".join(f"{label} {'×'.join(map(str, s))}" for label, s in shapes)
+
+    if any(len(s) != len(first) for _, s in shapes):
+        raise LayerError("shape", f"cannot {merge} outputs of different ranks: {listing()}")
+    if merge == "concat":
+        if any(s[1:] != first[1:] for _, s in shapes):
+            raise LayerError("shape", f"concat needs equal spatial sizes: {listing()}")
+        return (sum(s[0] for _, s in shapes), *first[1:])
+    if merge == "add":
+        if any(s != first for _, s in shapes):
+            raise LayerError("shape", f"add needs equal shapes: {listing()}")
+        return first
+    result = list(first)
+    for _, s in shapes[1:]:
+        for axis, (a, b) in enumerate(zip(result, s)):
+            if a != b and 1 not in (a, b):
+                raise LayerError("shape", f"mul cannot broadcast: {listing()}")
+            result[axis] = max(a, b)
+    return tuple(result)
+
+
+# ----- block parameters -----------------------------------------------------------
+
+
+def resolve_shallow(node: YNode, scope: _Scope, walker: Walker, path: tuple[str, ...]) -> YNode:
+    """``$param`` and ``${expr}`` replaced at this node only."""
+    if isinstance(node, YScalar) and isinstance(node.value, str) and node.value.startswith("$"):
+        return _substitute(node, scope, walker, path)
+    return node
+
+
+def resolve(node: YNode, scope: _Scope, walker: Walker, path: tuple[str, ...]) -> YNode:
+    """``$param`` and ``${expr}`` replaced everywhere below ``node`` (keys never)."""
+    if isinstance(node, YScalar):
+        return resolve_shallow(node, scope, walker, path)
+    if isinstance(node, YSeq):
+        items = [resolve(item, scope, walker, path) for item in node.items]
+        return YSeq(items, node.pos) if any(a is not b for a, b in zip(items, node.items)) else node
+    entries = {key: resolve(value, scope, walker, path) for key, value in node.entries.items()}
+    if all(entries[key] is node.entries[key] for key in entries):
+        return node
+    return YMap(entries, node.pos, node.key_pos)
+
+
+def _substitute(node: YScalar, scope: _Scope, walker: Walker, path: tuple[str, ...]) -> YNode:
+    text = node.value
+    match = _PARAM.match(text)
+    if match:
+        name = match.group(1)
+        if name not in scope.values:
+            where = f"block {scope.block!r}" if scope.block else "the top level (parameters exist only inside blocks)"
+            known = ", ".join(scope.values) or "none"
+            raise walker.error(
+                "block-param", f"unknown parameter ${name} in {where} (parameters: {known})", node.pos, path, scope
+            )
+        return scope.values[name]
+    match = _EXPRESSION.match(text)
+    if match:
+        params = {key: plain(value) for key, value in scope.values.items() if isinstance(value, YScalar)}
+        try:
+            return YScalar(expr.evaluate(match.group(1), params), node.pos)
+        except LayerError as exc:
+            raise walker.error(exc.code, exc.message, node.pos, path, scope) from None
+    return node
+
+
+# ----- static checks --------------------------------------------------------------
+
+
+def block_references(block: BlockDef, names: dict[str, BlockDef]) -> list[tuple[str, Position]]:
+    """Block names used as layer types anywhere in a block's body (found without expanding it)."""
+    found: list[tuple[str, Position]] = []
+    stack: list[YNode] = [block.layers]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, YSeq):
+            for item in node.items:
+                if isinstance(item, YScalar) and item.value in names:
+                    found.append((item.value, item.pos))
+                stack.append(item)
+        elif isinstance(node, YMap):
+            for key, value in node.entries.items():
+                if key in names:
+                    found.append((key, node.position_of(key)))
+                stack.append(value)
+    return found
+
+
+def check_block_cycles(spec: Spec) -> None:
+    """A block that uses itself, directly or through others, is an error."""
+    blocks = spec.blocks
+    graph = {name: block_references(block, blocks) for name, block in blocks.items()}
+    state: dict[str, int] = {}
+
+    def visit(name: str, chain: list[str]) -> None:
+        state[name] = 1
+        for used, position in graph[name]:
+            if state.get(used) == 1:
+                walked = chain + [name, used]
+                cycle = walked[walked.index(used):]
+                raise SpecError.at(
+                    "block-cycle",
+                    f"block {used!r} uses itself: {' → '.join(cycle)}",
+                    file=spec.file,
+                    position=position,
+                    row=name,
+                )
+            if state.get(used) is None:
+                visit(used, chain + [name])
+        state[name] = 2
+
+    for name in blocks:
+        if state.get(name) is None:
+            visit(name, [])
+
+
+def _count_or_none(key: str, node: YNode | None) -> int | None:
+    if node is None:
+        return None
+    value = plain(node)
+    if not is_int(value):
+        raise LayerError("type", f"{key} must be a positive integer, got {describe(value)}")
+    if value < 1:
+        raise LayerError("value", f"{key} must be a positive integer, got {value}")
+    return value
+
+
+def _flag(key: str, node: YNode | None, default: bool, allow_int: bool = False) -> bool:
+    if node is None:
+        return default
+    value = plain(node)
+    if isinstance(value, bool):
+        return value
+    if allow_int and is_int(value):
+        return value != 0
+    raise LayerError("type", f"{key} must be true or false, got {describe(value)}")
+
+
+def analyze_spec(spec: Spec, max_rows: int = DEFAULT_MAX_ROWS) -> Report:
+    return Walker(spec, max_rows).run()

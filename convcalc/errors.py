@@ -1,0 +1,101 @@
+"""Diagnostics: one exception type for errors, one record type for warnings.
+
+Formulas raise plain :class:`LayerError`; the graph walk adds the location
+(file, line, column, row path) and re-raises :class:`SpecError`, which is
+what the library's callers see. The CLI prints either as
+``file:line:col: error[code]: row: message``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """1-based line and column in a spec file; ``0`` means unknown."""
+
+    line: int = 0
+    column: int = 0
+
+
+NOWHERE = Position()
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A located message: an error or a warning of one row (or of the file)."""
+
+    severity: str  # "error" | "warning"
+    code: str
+    message: str
+    file: str = "<spec>"
+    position: Position = NOWHERE
+    row: str = ""
+    hint: str = ""
+
+    def format(self) -> str:
+        where = f"{self.file}:{self.position.line}:{self.position.column}"
+        row = f"{self.row}: " if self.row else ""
+        return f"{where}: {self.severity}[{self.code}]: {row}{self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.position.line,
+            "column": self.position.column,
+            "row": self.row,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+class ConvcalcError(Exception):
+    """Base class of every error convcalc raises on purpose."""
+
+
+class LayerError(ConvcalcError):
+    """A rule was broken; raised without a location, which the caller adds."""
+
+    def __init__(self, code: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.hint = hint
+
+
+class SpecError(ConvcalcError):
+    """A spec could not be analyzed. Carries a full :class:`Diagnostic`."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.format())
+        self.diagnostic = diagnostic
+
+    @property
+    def code(self) -> str:
+        return self.diagnostic.code
+
+    @classmethod
+    def at(
+        cls,
+        code: str,
+        message: str,
+        *,
+        file: str = "<spec>",
+        position: Position = NOWHERE,
+        row: str = "",
+        hint: str = "",
+    ) -> "SpecError":
+        return cls(Diagnostic("error", code, message, file, position, row, hint))
+
+
+@dataclass(slots=True)
+class Context:
+    """Where we are while reading a spec: used to turn LayerErrors into SpecErrors."""
+
+    file: str = "<spec>"
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, code: str, message: str, position: Position = NOWHERE, row: str = "", hint: str = "") -> SpecError:
+        return SpecError.at(code, message, file=self.file, position=position, row=row, hint=hint)

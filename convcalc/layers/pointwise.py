@@ -1,0 +1,128 @@
+"""Shape-preserving layers: activations, dropout, normalization, channel shuffle.
+
+None has MACs. Parameters are learnable tensors only: batch norm's γ and β
+(2·C); its running mean and variance are buffers (2·C, reported apart; the
+``num_batches_tracked`` counter is not counted).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..args import Arg, boolean, choice, count, integer, real
+from ..errors import LayerError
+from ..receptive import ReceptiveField
+from .base import Args, LayerRule, Outcome, Shape, register
+
+
+def _unchanged(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
+    return Outcome(shape=shape, rf=rf)
+
+
+def _simple(name: str, summary: str, args: dict[str, Arg] | None = None, aliases: tuple[str, ...] = ()) -> None:
+    register(
+        LayerRule(name, _unchanged, args or {}, aliases=aliases, summary=summary, accepts_flat=True, simple=True)
+    )
+
+
+_simple("relu", "rectified linear unit")
+_simple("relu6", "ReLU capped at 6")
+_simple("leakyrelu", "leaky ReLU", {"slope": Arg(real(), 0.01)})
+_simple("elu", "exponential linear unit", {"alpha": Arg(real(), 1.0)})
+_simple("gelu", "Gaussian error linear unit", {"approximate": Arg(choice("none", "tanh"), "none")})
+_simple("silu", "sigmoid linear unit", aliases=("swish",))
+_simple("sigmoid", "logistic sigmoid")
+_simple("tanh", "hyperbolic tangent")
+_simple("hardswish", "hard swish")
+_simple("hardsigmoid", "hard sigmoid")
+_simple("softmax", "softmax", {"dim": Arg(integer, 1)})
+_simple("dropout", "dropout", {"rate": Arg(real(0, 1, open_max=True), 0.5)})
+_simple("droppath", "stochastic depth", {"rate": Arg(real(0, 1, open_max=True), 0.0)})
+_simple(
+    "lrn",
+    "local response normalization",
+    {"size": Arg(count, 5), "alpha": Arg(real(), 0.0001), "beta": Arg(real(), 0.75), "k": Arg(real(), 1.0)},
+)
+_simple("identity", "identity")
+
+
+def _divisible(what: str, channels: int, groups: int) -> None:
+    if channels % groups:
+        raise LayerError("groups", f"{what}: channels {channels} are not divisible by groups {groups}")
+
+
+def evaluate_shuffle(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
+    _divisible("shuffle", shape[0], args["groups"])
+    return Outcome(shape=shape, rf=rf)
+
+
+register(
+    LayerRule(
+        "shuffle", evaluate_shuffle, {"groups": Arg(count)}, summary="channel shuffle", accepts_flat=True, simple=True
+    )
+)
+
+
+def _normalization(affine_params: Callable[[Args, int], int], buffers: Callable[[Args, int], int]) -> Any:
+    def evaluate(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
+        channels = shape[0]
+        if "groups" in args:
+            _divisible("groupnorm", channels, args["groups"])
+        return Outcome(shape=shape, rf=rf, params=affine_params(args, channels), buffers=buffers(args, channels))
+
+    return evaluate
+
+
+def _affine(args: Args, channels: int) -> int:
+    return 2 * channels if args["affine"] else 0
+
+
+def _no_buffers(args: Args, channels: int) -> int:
+    return 0
+
+
+EPS = Arg(real(0), 1e-5)
+AFFINE = Arg(boolean, True)
+
+register(
+    LayerRule(
+        "bn",
+        _normalization(_affine, lambda args, c: 2 * c if args["track_running_stats"] else 0),
+        {
+            "eps": EPS,
+            "momentum": Arg(real(0, 1), 0.1),
+            "affine": AFFINE,
+            "track_running_stats": Arg(boolean, True),
+        },
+        aliases=("batchnorm",),
+        summary="batch normalization",
+        accepts_flat=True,
+    )
+)
+register(
+    LayerRule(
+        "layernorm",
+        _normalization(_affine, _no_buffers),
+        {"eps": Arg(real(0), 1e-6), "affine": AFFINE},
+        summary="layer normalization over channels",
+        accepts_flat=True,
+    )
+)
+register(
+    LayerRule(
+        "groupnorm",
+        _normalization(_affine, _no_buffers),
+        {"groups": Arg(count), "eps": EPS, "affine": AFFINE},
+        summary="group normalization",
+        accepts_flat=True,
+    )
+)
+register(
+    LayerRule(
+        "prelu",
+        _normalization(lambda args, c: 1 if args["shared"] else c, _no_buffers),
+        {"shared": Arg(boolean, True)},
+        summary="parametric ReLU",
+        accepts_flat=True,
+    )
+)

@@ -1,0 +1,104 @@
+"""Pooling: windowed (max/avg), global, adaptive. No parameters, no MACs.
+
+Pooling's comparisons and additions are not multiply-accumulates; like
+torchvision's published figures, convcalc counts none for them.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from .. import shapes
+from ..args import Arg, boolean, counts, padding, per_dim
+from ..receptive import ReceptiveField
+from .base import Args, LayerRule, Outcome, Shape, register, spatial_of
+from .window import check_output, check_window_fits, uneven_stride_warning, window_geometry
+
+
+def _pool(type_name: str) -> Any:
+    def evaluate(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
+        channels, spatial = spatial_of(shape, type_name)
+        kernels, strides, dilations, pads = window_geometry(args, spatial)
+        check_window_fits(spatial, kernels, dilations, pads)
+        ceil_mode = args["ceil_mode"]
+        out = tuple(
+            shapes.pool_output(n, k, s, lo, hi, d, ceil_mode)
+            for n, k, s, d, (lo, hi) in zip(spatial, kernels, strides, dilations, pads)
+        )
+        formulas = tuple(
+            shapes.slide_formula(n, k, s, lo, hi, d) + (f" → ceil mode: {o}" if ceil_mode else "")
+            for n, k, s, d, (lo, hi), o in zip(spatial, kernels, strides, dilations, pads, out)
+        )
+        check_output(out, formulas[0])
+        warnings = []
+        too_much = [(k, max(p)) for k, p in zip(kernels, pads) if max(p) > k // 2]
+        if too_much:
+            k, p = too_much[0]
+            warnings.append(
+                ("pool-padding", f"padding {p} is more than half the kernel {k}; PyTorch refuses this")
+            )
+        if not ceil_mode:
+            uneven = uneven_stride_warning(spatial, kernels, strides, dilations, pads)
+            if uneven:
+                warnings.append(("uneven-stride", uneven))
+        effective = [shapes.effective_kernel(k, d) for k, d in zip(kernels, dilations)]
+        return Outcome(
+            shape=(channels, *out),
+            rf=rf.window(effective, strides, [p[0] for p in pads], out),
+            warnings=tuple(warnings),
+            explain=formulas,
+        )
+
+    return evaluate
+
+
+POOL_ARGS = {
+    "kernel": Arg(counts),
+    "stride": Arg(counts, None, "defaults to the kernel"),
+    "padding": Arg(padding, 0),
+    "ceil_mode": Arg(boolean, False),
+}
+
+register(LayerRule("maxpool", _pool("maxpool"), {**POOL_ARGS, "dilation": Arg(counts, 1)}, summary="max pooling"))
+register(LayerRule("avgpool", _pool("avgpool"), POOL_ARGS, summary="average pooling"))
+
+
+def _global(type_name: str) -> Any:
+    def evaluate(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
+        channels, spatial = spatial_of(shape, type_name)
+        ones = tuple(1 for _ in spatial)
+        return Outcome(shape=(channels, *ones), rf=rf.whole(ones), explain=(f"{'×'.join(map(str, spatial))} → 1",))
+
+    return evaluate
+
+
+register(LayerRule("globalavgpool", _global("globalavgpool"), aliases=("gap",), summary="global average pooling"))
+register(LayerRule("globalmaxpool", _global("globalmaxpool"), summary="global max pooling"))
+
+
+def _output_arg(key: str, value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(None if v is None else counts(key, v) for v in value)
+    return counts(key, value)
+
+
+def _adaptive(type_name: str) -> Any:
+    def evaluate(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
+        channels, spatial = spatial_of(shape, type_name)
+        wanted = per_dim("output", args["output"], len(spatial))
+        out = tuple(n if o is None else o for n, o in zip(spatial, wanted))
+        kernels = [shapes.adaptive_max_window(n, o) for n, o in zip(spatial, out)]
+        strides = [Fraction(n, o) if n % o else n // o for n, o in zip(spatial, out)]
+        return Outcome(
+            shape=(channels, *out),
+            rf=rf.window(kernels, strides, [0] * len(spatial), out),
+            explain=tuple(f"{n} → {o} (windows up to {k})" for n, o, k in zip(spatial, out, kernels)),
+        )
+
+    return evaluate
+
+
+ADAPTIVE_ARGS = {"output": Arg(_output_arg)}
+register(LayerRule("adaptiveavgpool", _adaptive("adaptiveavgpool"), ADAPTIVE_ARGS, summary="adaptive average pooling"))
+register(LayerRule("adaptivemaxpool", _adaptive("adaptivemaxpool"), ADAPTIVE_ARGS, summary="adaptive max pooling"))

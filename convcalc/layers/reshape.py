@@ -1,0 +1,146 @@
+"""Layers that change sizes without weights: pad, upsample, channel slice and chunk."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from math import floor
+from typing import Any
+
+from ..args import Arg, boolean, choice, count, counts, is_int, nonnegative, numeric_padding, pad_pairs, per_dim, positive_numbers
+from ..errors import LayerError
+from ..receptive import ReceptiveField
+from .base import Args, LayerRule, Outcome, Shape, register, spatial_of
+
+PAD_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def evaluate_pad(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
+    channels, spatial = spatial_of(shape, "pad")
+    pairs = pad_pairs("padding", args["padding"], len(spatial))
+    mode = args["mode"]
+    for n, (lo, hi) in zip(spatial, pairs):
+        if mode == "reflect" and max(lo, hi) >= n:
+            raise LayerError("value", f"reflect padding {max(lo, hi)} must be smaller than the input size {n}")
+        if mode == "circular" and max(lo, hi) > n:
+            raise LayerError("value", f"circular padding {max(lo, hi)} must not exceed the input size {n}")
+    out = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, pairs))
+    return Outcome(
+        shape=(channels, *out),
+        rf=rf.shifted([lo for lo, _ in pairs], out),
+        explain=tuple(f"{n} + {lo} + {hi} = {o}" for n, (lo, hi), o in zip(spatial, pairs, out)),
+    )
+
+
+register(
+    LayerRule(
+        "pad",
+        evaluate_pad,
+        {"padding": Arg(numeric_padding), "mode": Arg(choice(*PAD_MODES), "zeros")},
+        summary="explicit padding",
+    )
+)
+
+UPSAMPLE_MODES = {
+    "nearest": None,
+    "nearest-exact": None,
+    "area": None,
+    "linear": 1,
+    "bilinear": 2,
+    "bicubic": 2,
+    "trilinear": 3,
+}
+
+
+def evaluate_upsample(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
+    channels, spatial = spatial_of(shape, "upsample")
+    ndim = len(spatial)
+    mode = args["mode"]
+    needs = UPSAMPLE_MODES[mode]
+    if needs is not None and needs != ndim:
+        raise LayerError("value", f"mode {mode} needs a {needs}-D input, this one is {ndim}-D")
+    if args["align_corners"] is not None and needs is None:
+        raise LayerError("value", f"align_corners applies to linear, bilinear, bicubic and trilinear, not {mode}")
+    if (args["scale"] is None) == (args["size"] is None):
+        raise LayerError("missing-key", "upsample needs exactly one of 'scale' and 'size'")
+    if args["size"] is not None:
+        out = per_dim("size", args["size"], ndim)
+        factors = [Fraction(o, n) for o, n in zip(out, spatial)]
+    else:
+        factors = [Fraction(str(f)) if not is_int(f) else Fraction(f) for f in per_dim("scale", args["scale"], ndim)]
+        out = tuple(floor(n * f) for n, f in zip(spatial, factors))
+        if any(o < 1 for o in out):
+            raise LayerError("output-size", f"upsampling {spatial} by {args['scale']} gives an empty output")
+    reach = 1 if needs is None else (4 if mode == "bicubic" else 2)
+    widened = rf.window([reach] * ndim, [1] * ndim, [0] * ndim, out)
+    jump = tuple(j / f for j, f in zip(rf.jump, factors))
+    field = ReceptiveField(widened.size, tuple(_exact(v) for v in jump), rf.start, out)
+    return Outcome(
+        shape=(channels, *out),
+        rf=field,
+        explain=tuple(f"{n} × {f} = {o}" for n, f, o in zip(spatial, factors, out)),
+    )
+
+
+def _exact(value: Any) -> Any:
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return value.numerator
+    return value
+
+
+register(
+    LayerRule(
+        "upsample",
+        evaluate_upsample,
+        {
+            "scale": Arg(positive_numbers, None),
+            "size": Arg(counts, None),
+            "mode": Arg(choice(*UPSAMPLE_MODES), "nearest"),
+            "align_corners": Arg(boolean, None),
+        },
+        summary="upsampling",
+    )
+)
+
+
+def _channel_range(key: str, value: Any) -> tuple[int, int]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise LayerError("type", f"{key} must be a [start, stop] pair, got {value!r}")
+    start, stop = nonnegative(key, value[0]), count(key, value[1])
+    if start >= stop:
+        raise LayerError("value", f"{key}: start {start} must be smaller than stop {stop}")
+    return start, stop
+
+
+def evaluate_slice(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
+    start, stop = args["channels"]
+    if stop > shape[0]:
+        raise LayerError("value", f"channels [{start}, {stop}] go past the input's {shape[0]} channels")
+    return Outcome(shape=(stop - start, *shape[1:]), rf=rf, explain=(f"channels {start}..{stop - 1}",))
+
+
+register(
+    LayerRule(
+        "slice", evaluate_slice, {"channels": Arg(_channel_range)}, summary="channel slice", accepts_flat=True
+    )
+)
+
+
+def evaluate_chunk(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
+    index, chunks = args["index"], args["chunks"]
+    if index >= chunks:
+        raise LayerError("value", f"index {index} is out of range for {chunks} chunks (0..{chunks - 1})")
+    if shape[0] % chunks:
+        raise LayerError("groups", f"channels {shape[0]} are not divisible into {chunks} equal chunks")
+    size = shape[0] // chunks
+    return Outcome(shape=(size, *shape[1:]), rf=rf, explain=(f"channels {index * size}..{(index + 1) * size - 1}",))
+
+
+register(
+    LayerRule(
+        "chunk",
+        evaluate_chunk,
+        {"index": Arg(nonnegative), "chunks": Arg(count)},
+        summary="one of n equal channel chunks",
+        accepts_flat=True,
+    )
+)

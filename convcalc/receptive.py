@@ -1,0 +1,108 @@
+"""Receptive field bookkeeping, per spatial dimension of the network's input.
+
+``size``: how many input pixels one output position can see; ``jump``: the
+input distance between neighbouring output positions; ``start``: the input
+coordinate of the centre of the first output position's field (pixel ``i``
+of the input is at coordinate ``i``). ``extent`` is the current spatial size,
+remembered through ``flatten`` so that ``fc`` can widen the field to all of it.
+
+A window layer (conv, pool) of effective kernel ``f``, stride ``s`` and left
+padding ``p`` maps ``(r, j, x)`` to ``(r + (f − 1)j, j·s, x + ((f − 1)/2 − p)j)``
+(Araujo et al., "Computing Receptive Fields of CNNs", Distill 2019).
+Values stay exact: ints, or Fractions after upsampling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence, Union
+
+Number = Union[int, Fraction]
+
+
+def _exact(value: Number) -> Number:
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return value.numerator
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class ReceptiveField:
+    size: tuple[Number, ...]
+    jump: tuple[Number, ...]
+    start: tuple[Number, ...]
+    extent: tuple[int, ...]
+
+    @classmethod
+    def of_input(cls, spatial: Sequence[int]) -> "ReceptiveField":
+        ones = tuple(1 for _ in spatial)
+        return cls(ones, ones, tuple(0 for _ in spatial), tuple(spatial))
+
+    def window(
+        self,
+        kernels: Sequence[int],
+        strides: Sequence[Number],
+        lows: Sequence[int],
+        extent: Sequence[int],
+    ) -> "ReceptiveField":
+        """After a sliding window of effective ``kernels`` (already dilated)."""
+        size, jump, start = [], [], []
+        for r, j, x, f, s, p in zip(self.size, self.jump, self.start, kernels, strides, lows):
+            size.append(_exact(r + (f - 1) * j))
+            start.append(_exact(x + Fraction(f - 1, 2) * j - p * j))
+            jump.append(_exact(j * s))
+        return ReceptiveField(tuple(size), tuple(jump), tuple(start), tuple(extent))
+
+    def transposed(
+        self,
+        kernels: Sequence[int],
+        strides: Sequence[int],
+        lows: Sequence[int],
+        extent: Sequence[int],
+    ) -> "ReceptiveField":
+        """After a transposed conv: output ``o`` reads inputs ``i`` with ``o + p − (f − 1) ≤ i·s ≤ o + p``.
+
+        At most ``⌈f/s⌉`` neighbouring inputs meet in one output, and outputs
+        are ``j/s`` apart.
+        """
+        size, jump, start = [], [], []
+        for r, j, x, f, s, p in zip(self.size, self.jump, self.start, kernels, strides, lows):
+            first, last = -((f - 1 - p) // s), p // s
+            size.append(_exact(r + (-(-f // s) - 1) * j))
+            start.append(_exact(x + Fraction(first + last, 2) * j))
+            jump.append(_exact(Fraction(j) / s))
+        return ReceptiveField(tuple(size), tuple(jump), tuple(start), tuple(extent))
+
+    def whole(self, extent: Sequence[int]) -> "ReceptiveField":
+        """After a layer that mixes its whole spatial input (fc, global pooling)."""
+        return self.window(self.extent, self.extent, [0] * len(self.extent), extent)
+
+    def shifted(self, lows: Sequence[int], extent: Sequence[int]) -> "ReceptiveField":
+        """After padding ``lows`` positions in front (the first output moves left)."""
+        start = tuple(_exact(x - p * j) for x, j, p in zip(self.start, self.jump, lows))
+        return ReceptiveField(self.size, self.jump, start, tuple(extent))
+
+    def resized(self, extent: Sequence[int]) -> "ReceptiveField":
+        return ReceptiveField(self.size, self.jump, self.start, tuple(extent))
+
+    def to_dict(self) -> dict[str, list[float | int]]:
+        def number(v: Number) -> float | int:
+            return v if isinstance(v, int) else float(v)
+
+        return {
+            "size": [number(v) for v in self.size],
+            "jump": [number(v) for v in self.jump],
+            "start": [float(v) for v in self.start],
+        }
+
+
+def widest(fields: Sequence[ReceptiveField], extent: Sequence[int]) -> ReceptiveField:
+    """Merge branches: per dimension, the field of the branch that sees the most."""
+    size, jump, start = [], [], []
+    for dim in range(len(fields[0].size)):
+        best = max(fields, key=lambda f: (f.size[dim], f.jump[dim]))
+        size.append(best.size[dim])
+        jump.append(best.jump[dim])
+        start.append(best.start[dim])
+    return ReceptiveField(tuple(size), tuple(jump), tuple(start), tuple(extent))

@@ -1,0 +1,59 @@
+"""One CSV line per row, exact integers; shapes and fields as ``a×b`` text in the chosen layout."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from ..report import Report
+from .common import dims_text, shape_text, visible_rows
+
+HEADER = (
+    "path",
+    "name",
+    "type",
+    "depth",
+    "line",
+    "column",
+    "output_shape",
+    "params",
+    "trainable_params",
+    "buffers",
+    "macs",
+    "flops",
+    "activation_bytes",
+    "rf_size",
+    "rf_jump",
+    "rf_start",
+    "warnings",
+)
+
+
+def render_csv(report: Report, layout: str = "hwc", depth: int | None = None) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    for row in visible_rows(report, depth):
+        rf = row.receptive_field
+        writer.writerow(
+            (
+                row.path_text,
+                row.name,
+                row.type,
+                row.depth,
+                row.position.line,
+                row.position.column,
+                shape_text(row.output_shape, layout),
+                row.params,
+                row.trainable_params,
+                row.buffers,
+                row.macs,
+                row.flops,
+                row.activation_bytes,
+                dims_text(rf.size),
+                dims_text(rf.jump),
+                dims_text(rf.start),
+                len(row.warnings),
+            )
+        )
+    return out.getvalue()

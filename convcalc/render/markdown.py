@@ -1,0 +1,37 @@
+"""A Markdown table of the rows and totals: for READMEs, slides and issue comments."""
+
+from __future__ import annotations
+
+from ..report import Report
+from ..units import human, human_bytes
+from .common import jump_text, rf_text, shape_text, visible_rows
+
+
+def render_markdown(report: Report, layout: str = "hwc", depth: int | None = None) -> str:
+    lines = [
+        f"### {report.name}",
+        "",
+        f"Input {shape_text(report.input_shape, layout)}, {report.dtype}.",
+        "",
+        "| Layer | Type | Output | Params | MACs | Memory | RF | Jump |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in visible_rows(report, depth):
+        name = "&nbsp;&nbsp;" * row.depth + row.name.replace("|", "\\|")
+        flag = " ⚠" if row.warnings else ""
+        lines.append(
+            f"| {name}{flag} | {row.type} | {shape_text(row.output_shape, layout)} | {row.params:,} | {row.macs:,} "
+            f"| {human_bytes(row.activation_bytes)} | {rf_text(row.receptive_field)} | {jump_text(row.receptive_field)} |"
+        )
+    t = report.totals
+    lines += [
+        "",
+        f"**Totals:** {human(t.params)} params ({t.params:,}; {t.trainable_params:,} trainable), "
+        f"{human(t.macs)} MACs ({t.macs:,}) = {human(t.flops)} FLOPs, "
+        f"activations {human_bytes(t.activation_bytes)} (peak {human_bytes(t.peak_activation_bytes)}), "
+        f"parameters {human_bytes(t.param_bytes)}.",
+    ]
+    if report.warnings:
+        lines += ["", "**Warnings:**", ""]
+        lines += [f"- `{w.format()}`" for w in report.warnings]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,161 @@
+"""The report model: rows in spec order, totals derived from them.
+
+Every row holds its output and its own counts; a composite row (sequence,
+parallel, residual, branch, block use) holds the sums of its children and
+``leaf`` is false. Totals sum the leaf rows only, so each layer counts once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from .errors import Diagnostic, Position
+from .receptive import ReceptiveField
+
+REPORT_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    name: str
+    type: str
+    path: tuple[str, ...]
+    position: Position
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    params: int
+    trainable_params: int
+    macs: int
+    buffers: int
+    activation_bytes: int
+    receptive_field: ReceptiveField
+    leaf: bool = True
+    warnings: tuple[Diagnostic, ...] = ()
+    explain: tuple[str, ...] = ()
+
+    @property
+    def depth(self) -> int:
+        return len(self.path) - 1
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.macs
+
+    @property
+    def path_text(self) -> str:
+        return "/".join(self.path)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "path": list(self.path),
+            "depth": self.depth,
+            "line": self.position.line,
+            "column": self.position.column,
+            "leaf": self.leaf,
+            "input_shape": list(self.input_shape),
+            "output_shape": list(self.output_shape),
+            "params": self.params,
+            "trainable_params": self.trainable_params,
+            "buffers": self.buffers,
+            "macs": self.macs,
+            "flops": self.flops,
+            "activation_bytes": self.activation_bytes,
+            "receptive_field": self.receptive_field.to_dict(),
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    params: int
+    trainable_params: int
+    buffers: int
+    macs: int
+    activation_bytes: int
+    peak_activation_bytes: int
+    param_bytes: int
+
+    @property
+    def frozen_params(self) -> int:
+        return self.params - self.trainable_params
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.macs
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "params": self.params,
+            "trainable_params": self.trainable_params,
+            "frozen_params": self.frozen_params,
+            "buffers": self.buffers,
+            "macs": self.macs,
+            "flops": self.flops,
+            "activation_bytes": self.activation_bytes,
+            "peak_activation_bytes": self.peak_activation_bytes,
+            "param_bytes": self.param_bytes,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    file: str
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    dtype: str
+    dtype_bytes: int
+    rows: tuple[Row, ...]
+    peak_activation_bytes: int
+    description: str = ""
+    budget: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def totals(self) -> Totals:
+        params = trainable = buffers = macs = activation = 0
+        for row in self.rows:
+            if row.leaf:
+                params += row.params
+                trainable += row.trainable_params
+                buffers += row.buffers
+                macs += row.macs
+                activation += row.activation_bytes
+        return Totals(
+            params=params,
+            trainable_params=trainable,
+            buffers=buffers,
+            macs=macs,
+            activation_bytes=activation,
+            peak_activation_bytes=self.peak_activation_bytes,
+            param_bytes=params * self.dtype_bytes,
+        )
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [w for row in self.rows for w in row.warnings]
+
+    def row(self, path: str) -> Row:
+        """The row whose ``/``-joined path (or unique name) is ``path``."""
+        matches = [r for r in self.rows if r.path_text == path]
+        if not matches:
+            matches = [r for r in self.rows if r.name == path]
+        if len(matches) != 1:
+            raise KeyError(f"{'no' if not matches else 'more than one'} row {path!r}")
+        return matches[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "convcalc": REPORT_FORMAT,
+            "name": self.name,
+            "file": self.file,
+            "dtype": self.dtype,
+            "input": list(self.input_shape),
+            "output_shape": list(self.output_shape),
+            "rows": [row.to_dict() for row in self.rows],
+            "totals": self.totals.to_dict(),
+            "warnings": [w.to_dict() for w in self.warnings],
+        }

@@ -1,0 +1,204 @@
+"""Pure integer formulas of convolution arithmetic, one spatial dimension at a time.
+
+Nothing here knows about YAML, layers or reports. Every function is exact
+(integer ``//`` and :class:`fractions.Fraction`, never floats).
+
+Notation: ``n`` input size, ``k`` kernel, ``s`` stride, ``d`` dilation,
+``lo``/``hi`` padding before/after; ``effective_kernel(k, d) = d(k − 1) + 1``.
+
+>>> conv_output(7, 3, 3)
+2
+>>> conv_output(32, 5, 1, 2, 2)
+32
+>>> pool_output(6, 3, 2, ceil_mode=True)
+3
+>>> transposed_output(3, 3, 2, 1, 1, output_padding=1)
+6
+>>> same_padding(7, 3, 2)
+(1, 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from math import gcd
+
+
+def effective_kernel(k: int, d: int = 1) -> int:
+    """Span of a dilated kernel: ``d(k − 1) + 1``."""
+    return d * (k - 1) + 1
+
+
+def window_span(n: int, k: int, lo: int = 0, hi: int = 0, d: int = 1) -> int:
+    """``n + lo + hi − d(k − 1) − 1``: the distance the window's start can travel."""
+    return n + lo + hi - effective_kernel(k, d)
+
+
+def conv_output(n: int, k: int, s: int = 1, lo: int = 0, hi: int = 0, d: int = 1) -> int:
+    """``⌊(n + lo + hi − d(k − 1) − 1)/s⌋ + 1`` (may be < 1: the caller decides)."""
+    return window_span(n, k, lo, hi, d) // s + 1
+
+
+def pool_output(
+    n: int, k: int, s: int, lo: int = 0, hi: int = 0, d: int = 1, ceil_mode: bool = False
+) -> int:
+    """Pooling output size; with ``ceil_mode`` PyTorch's rule.
+
+    In ceil mode the quotient is rounded up, then the last window is dropped
+    when it would start past the input and its left padding
+    (``(out − 1)·s ≥ n + lo``), as ``torch.nn.MaxPool2d`` does.
+    """
+    span = window_span(n, k, lo, hi, d)
+    if not ceil_mode:
+        return span // s + 1
+    out = -(-span // s) + 1
+    if (out - 1) * s >= n + lo:
+        out -= 1
+    return out
+
+
+def transposed_output(
+    n: int, k: int, s: int = 1, lo: int = 0, hi: int = 0, d: int = 1, output_padding: int = 0
+) -> int:
+    """``(n − 1)s − lo − hi + d(k − 1) + output_padding + 1``, as ``ConvTranspose`` computes it."""
+    return (n - 1) * s - lo - hi + d * (k - 1) + output_padding + 1
+
+
+def same_padding(n: int, k: int, s: int = 1, d: int = 1) -> tuple[int, int]:
+    """TensorFlow's 'SAME': output ``⌈n/s⌉``, the odd padding pixel at the end."""
+    out = -(-n // s)
+    total = max((out - 1) * s + effective_kernel(k, d) - n, 0)
+    return total // 2, total - total // 2
+
+
+def half_padding(k: int, d: int = 1) -> tuple[int, int]:
+    """``⌊d(k − 1)/2⌋`` on both sides: PyTorch code's ``padding=k//2``."""
+    p = d * (k - 1) // 2
+    return p, p
+
+
+def full_padding(k: int, d: int = 1) -> tuple[int, int]:
+    """``d(k − 1)`` on both sides: every partial overlap is an output (Dumoulin & Visin)."""
+    p = d * (k - 1)
+    return p, p
+
+
+def adaptive_windows(n: int, out: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive pooling windows ``[⌊i·n/out⌋, ⌈(i+1)·n/out⌉)``."""
+    return [((i * n) // out, -(-((i + 1) * n) // out)) for i in range(out)]
+
+
+def adaptive_max_window(n: int, out: int) -> int:
+    """Longest adaptive pooling window, ``⌈(out − gcd(n, out) + n)/out⌉``, without listing them.
+
+    Window ``i`` is ``⌈(r + n)/out⌉`` long where ``r = i·n mod out``; the
+    residues reachable are the multiples of ``gcd(n, out)``, the largest
+    being ``out − gcd``.
+
+    >>> [adaptive_max_window(n, o) for n, o in ((6, 4), (5, 3), (224, 7), (13, 6))]
+    [2, 3, 32, 3]
+    """
+    return -(-(out - gcd(n, out) + n) // out)
+
+
+def format_number(value: Fraction) -> str:
+    """An exact value for humans: integers as is, others to two decimals."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"{float(value):.2f}".rstrip("0").rstrip(".")
+
+
+def slide_formula(n: int, k: int, s: int, lo: int = 0, hi: int = 0, d: int = 1) -> str:
+    """The slides' ``(N + 2P − F)/S + 1`` with the numbers put in, and its exact value.
+
+    >>> slide_formula(7, 3, 3)
+    '(7 − 3)/3 + 1 = 2.33'
+    >>> slide_formula(7, 3, 2, 1, 1)
+    '(7 + 2·1 − 3)/2 + 1 = 4'
+    """
+    f = effective_kernel(k, d)
+    if lo == hi:
+        padding = f" + 2·{lo}" if lo else ""
+    else:
+        padding = "".join(f" + {p}" for p in (lo, hi))
+    value = Fraction(n + lo + hi - f, s) + 1
+    return f"({n}{padding} − {f})/{s} + 1 = {format_number(value)}"
+
+
+@dataclass(frozen=True, slots=True)
+class UnevenStride:
+    """Why a stride does not fit one dimension, and what would."""
+
+    formula: str
+    quotient: Fraction
+    output: int
+    remainder: int
+    unread_input: int
+    unread_padding: int
+    fitting_paddings: tuple[tuple[int, int], ...]
+    fitting_strides: tuple[int, ...]
+    fitting_inputs: tuple[int, ...]
+
+
+def uneven_stride(n: int, k: int, s: int, lo: int = 0, hi: int = 0, d: int = 1) -> UnevenStride | None:
+    """``None`` when ``(n + lo + hi − d(k − 1) − 1) mod s = 0``, else the diagnosis.
+
+    The last ``remainder`` positions after the last window are never read; the
+    right padding is used up first, the rest are input rows or columns.
+
+    >>> u = uneven_stride(7, 3, 3)
+    >>> (u.output, u.unread_input, u.fitting_paddings, u.fitting_strides, u.fitting_inputs)
+    (2, 1, ((1, 1),), (2, 4), (6, 9))
+    """
+    span = window_span(n, k, lo, hi, d)
+    remainder = span % s
+    if span < 0 or remainder == 0:
+        return None
+    unread_padding = min(remainder, hi)
+    return UnevenStride(
+        formula=slide_formula(n, k, s, lo, hi, d),
+        quotient=Fraction(span, s) + 1,
+        output=span // s + 1,
+        remainder=remainder,
+        unread_input=remainder - unread_padding,
+        unread_padding=unread_padding,
+        fitting_paddings=_fitting_paddings(n, k, s, lo, hi, d),
+        fitting_strides=_fitting_strides(span, s),
+        fitting_inputs=_fitting_inputs(n, remainder, s),
+    )
+
+
+def _fitting_paddings(n: int, k: int, s: int, lo: int, hi: int, d: int) -> tuple[tuple[int, int], ...]:
+    """The nearest paddings (symmetric where one fits) that make the stride exact.
+
+    A total padding ``t`` fits when ``t ≡ f − n (mod s)``, so the candidates
+    near the current total are found arithmetically, not by search.
+    """
+    f = effective_kernel(k, d)
+    total = lo + hi
+    first = (f - n) % s
+    base = first + ((total - first) // s) * s
+    candidates = [base + j * s for j in range(-4, 5)]
+    candidates = [t for t in candidates if t >= max(f - n, 0)]
+    symmetric = [t for t in candidates if t % 2 == 0]
+    chosen = symmetric if symmetric else candidates
+    below = [t for t in chosen if t < total][-1:]
+    above = [t for t in chosen if t > total][:1]
+    return tuple((t // 2, t - t // 2) for t in below + above)
+
+
+_STRIDE_SEARCH = 64
+
+
+def _fitting_strides(span: int, s: int) -> tuple[int, ...]:
+    """The nearest strides below and above ``s`` (within a short search) that divide the span."""
+    below = [t for t in range(s - 1, max(s - 1 - _STRIDE_SEARCH, 0), -1) if span % t == 0][:1]
+    above = [t for t in range(s + 1, min(span, s + _STRIDE_SEARCH) + 1) if span % t == 0][:1]
+    return tuple(below + above)
+
+
+def _fitting_inputs(n: int, remainder: int, s: int) -> tuple[int, ...]:
+    """The nearest input sizes below and above ``n`` for which the stride fits."""
+    smaller = n - remainder
+    return (smaller, smaller + s) if smaller >= 1 else (smaller + s,)

@@ -1,0 +1,282 @@
+"""A spec file's top level: format version, input, dtype, budget, blocks, layers.
+
+Turns the node tree from :mod:`convcalc.loader` into a :class:`Spec`. The
+layer lists stay as nodes: the graph walk (:mod:`convcalc.engine`) reads them,
+because what an entry means can depend on block parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .args import MAX_INT, describe, is_int, suggest
+from .errors import NOWHERE, Position, SpecError
+from .layers import RULES
+from .loader import YMap, YNode, YScalar, YSeq, from_python, load_yaml, plain
+from .units import parse_quantity
+
+FORMAT_VERSION = 1
+TOP_LEVEL_KEYS = ("convcalc", "name", "description", "input", "dtype", "budget", "blocks", "layers")
+DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
+COMPOSITES = ("sequence", "parallel", "residual")
+COMMON_KEYS = ("name", "repeat", "trainable", "if")
+BUDGET_KEYS = {
+    "params": "count",
+    "trainable_params": "count",
+    "macs": "count",
+    "flops": "count",
+    "activations": "count",
+    "memory": "bytes",
+    "peak_memory": "bytes",
+    "output": "shape",
+}
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class BlockDef:
+    name: str
+    params: dict[str, YNode | None]
+    """Each parameter's default; ``None`` for a required one."""
+    layers: YSeq
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    limits: dict[str, Any]
+    positions: dict[str, Position]
+
+
+@dataclass(slots=True)
+class Spec:
+    file: str
+    name: str
+    description: str
+    input_shape: tuple[int, ...]
+    dtype: str
+    layers: YSeq
+    blocks: dict[str, BlockDef] = field(default_factory=dict)
+    budget: Budget | None = None
+    position: Position = NOWHERE
+
+    @property
+    def dtype_bytes(self) -> int:
+        return DTYPE_BYTES[self.dtype]
+
+
+class _Reader:
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def error(self, code: str, message: str, node: YNode | Position | None = None, hint: str = "") -> SpecError:
+        position = node if isinstance(node, Position) else node.pos if node is not None else NOWHERE
+        if hint:
+            message = f"{message} ({hint})"
+        return SpecError.at(code, message, file=self.file, position=position, hint=hint)
+
+    def read(self, root: YNode) -> Spec:
+        if not isinstance(root, YMap):
+            raise self.error("type", f"a spec is a mapping with a 'layers' list, got {describe(plain(root))}", root)
+        for key in root.entries:
+            if key not in TOP_LEVEL_KEYS:
+                raise self.error(
+                    "unknown-key",
+                    f"unknown top-level key {key!r}",
+                    root.position_of(key),
+                    suggest(key, TOP_LEVEL_KEYS) or f"valid: {', '.join(TOP_LEVEL_KEYS)}",
+                )
+        self._version(root)
+        for key in ("input", "layers"):
+            if key not in root.entries:
+                raise self.error("missing-key", f"a spec needs {key!r}", root)
+        layers = root.entries["layers"]
+        if not isinstance(layers, YSeq):
+            raise self.error("type", f"'layers' must be a list, got {describe(plain(layers))}", layers)
+        return Spec(
+            file=self.file,
+            name=self._text(root, "name") or (Path(self.file).stem if self.file != "<spec>" else "spec"),
+            description=self._text(root, "description"),
+            input_shape=self._input(root.entries["input"]),
+            dtype=self._dtype(root),
+            layers=layers,
+            blocks=self._blocks(root.entries.get("blocks")),
+            budget=self._budget(root.entries.get("budget")),
+            position=root.pos,
+        )
+
+    def _version(self, root: YMap) -> None:
+        node = root.entries.get("convcalc")
+        if node is None:
+            return
+        value = plain(node)
+        if not is_int(value) or value != FORMAT_VERSION:
+            raise self.error(
+                "format-version",
+                f"unknown spec format version {value!r}: this convcalc reads format {FORMAT_VERSION}",
+                node,
+            )
+
+    def _text(self, root: YMap, key: str) -> str:
+        node = root.entries.get(key)
+        if node is None or (isinstance(node, YScalar) and node.value is None):
+            return ""
+        value = plain(node)
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise self.error("type", f"{key!r} must be text, got {describe(value)}", node)
+        return str(value)
+
+    def _dtype(self, root: YMap) -> str:
+        node = root.entries.get("dtype")
+        if node is None:
+            return "float32"
+        value = plain(node)
+        if value not in DTYPE_BYTES:
+            raise self.error(
+                "value",
+                f"dtype must be one of {', '.join(DTYPE_BYTES)}, got {describe(value)}",
+                node,
+                suggest(value, DTYPE_BYTES),
+            )
+        return value
+
+    def _count(self, node: YNode, what: str) -> int:
+        value = plain(node)
+        if not is_int(value):
+            raise self.error("type", f"{what} must be a positive integer, got {describe(value)}", node)
+        if value < 1:
+            raise self.error("value", f"{what} must be a positive integer, got {value}", node)
+        if value > MAX_INT:
+            raise self.error("value", f"{what} is too large ({value:,} > {MAX_INT:,})", node)
+        return value
+
+    def _input(self, node: YNode) -> tuple[int, ...]:
+        if isinstance(node, YSeq):
+            if not 2 <= len(node.items) <= 4:
+                raise self.error(
+                    "value", f"input as a list is [C, L], [C, H, W] or [C, D, H, W], got {len(node.items)} numbers", node
+                )
+            return tuple(self._count(item, "every input dimension") for item in node.items)
+        if not isinstance(node, YMap):
+            raise self.error("type", f"input must be {{channels: C, size: N}} or [C, H, W], got {describe(plain(node))}", node)
+        for key in node.entries:
+            if key not in ("channels", "size"):
+                raise self.error("unknown-key", f"unknown input key {key!r}", node.position_of(key), suggest(key, ("channels", "size")))
+        for key in ("channels", "size"):
+            if key not in node.entries:
+                raise self.error("missing-key", f"input needs {key!r}", node)
+        channels = self._count(node.entries["channels"], "input channels")
+        size = node.entries["size"]
+        if isinstance(size, YSeq):
+            if not 1 <= len(size.items) <= 3:
+                raise self.error("value", f"input size has 1, 2 or 3 dimensions, got {len(size.items)}", size)
+            return (channels, *(self._count(item, "input size") for item in size.items))
+        n = self._count(size, "input size")
+        return (channels, n, n)
+
+    def _blocks(self, node: YNode | None) -> dict[str, BlockDef]:
+        if node is None or (isinstance(node, YScalar) and node.value is None):
+            return {}
+        if not isinstance(node, YMap):
+            raise self.error("type", "blocks must be a mapping of block names to definitions", node)
+        blocks = {}
+        for name, body in node.entries.items():
+            blocks[name] = self._block(name, body, node.position_of(name))
+        return blocks
+
+    def _block(self, name: str, body: YNode, position: Position) -> BlockDef:
+        if name in RULES or name in COMPOSITES:
+            raise self.error("block-name", f"block name {name!r} is a built-in layer type", position)
+        if "/" in name or not name:
+            raise self.error("block-name", f"block name {name!r} must be non-empty and contain no '/'", position)
+        if not isinstance(body, YMap):
+            raise self.error("type", f"block {name!r} must be a mapping with 'layers' (and 'params')", body)
+        for key in body.entries:
+            if key not in ("params", "layers", "description"):
+                raise self.error(
+                    "unknown-key", f"unknown key {key!r} in block {name!r}", body.position_of(key),
+                    suggest(key, ("params", "layers", "description")),
+                )
+        layers = body.entries.get("layers")
+        if not isinstance(layers, YSeq):
+            raise self.error("missing-key" if layers is None else "type", f"block {name!r} needs a 'layers' list", body)
+        params: dict[str, YNode | None] = {}
+        declared = body.entries.get("params")
+        if declared is not None and not (isinstance(declared, YScalar) and declared.value is None):
+            if not isinstance(declared, YMap):
+                raise self.error("type", f"params of block {name!r} must be a mapping of names to defaults", declared)
+            for param, default in declared.entries.items():
+                where = declared.position_of(param)
+                if param in COMMON_KEYS:
+                    raise self.error("block-param", f"block {name!r}: {param!r} is reserved for every entry", where)
+                if not _IDENTIFIER.match(param):
+                    raise self.error("block-param", f"block {name!r}: parameter {param!r} is not a plain name", where)
+                is_required = isinstance(default, YScalar) and default.value is None
+                params[param] = None if is_required else default
+        return BlockDef(name, params, layers, position)
+
+    def _budget(self, node: YNode | None) -> Budget | None:
+        if node is None or (isinstance(node, YScalar) and node.value is None):
+            return None
+        if not isinstance(node, YMap):
+            raise self.error("type", "budget must be a mapping such as {params: 25.6M, macs: 4.1G}", node)
+        limits: dict[str, Any] = {}
+        positions: dict[str, Position] = {}
+        for key, value in node.entries.items():
+            where = node.position_of(key)
+            if key not in BUDGET_KEYS:
+                raise self.error("unknown-key", f"unknown budget key {key!r}", where, suggest(key, BUDGET_KEYS))
+            raw = plain(value)
+            if BUDGET_KEYS[key] == "shape":
+                items = raw if isinstance(raw, list) else [raw]
+                if not items or not all(is_int(v) and v >= 1 for v in items):
+                    raise self.error("type", f"budget output must be a shape such as [1000], got {describe(raw)}", value)
+                limits[key] = tuple(items)
+            else:
+                try:
+                    limits[key] = parse_quantity(raw, BUDGET_KEYS[key])
+                except ValueError as exc:
+                    raise self.error("value", f"budget {key}: {exc}", value) from None
+            positions[key] = where
+        return Budget(limits, positions)
+
+
+def read_spec(root: YNode, file: str = "<spec>") -> Spec:
+    return _Reader(file).read(root)
+
+
+def load_text(text: str, file: str = "<spec>") -> Spec:
+    return read_spec(load_yaml(text, file), file)
+
+
+def load_data(data: Any, file: str = "<spec>") -> Spec:
+    return read_spec(from_python(data), file)
+
+
+def read_text_file(path: str | Path) -> str:
+    """A spec file's text; unreadable, binary or non-UTF-8 files are SpecErrors (code ``file``)."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise SpecError.at("file", "is a directory, not a spec file", file=name) from None
+    except FileNotFoundError:
+        raise SpecError.at("file", "no such file", file=name) from None
+    except OSError as exc:
+        raise SpecError.at("file", f"cannot read: {exc.strerror or exc}", file=name) from None
+    if b"\0" in raw[:8192]:
+        raise SpecError.at("file", "is a binary file, not a YAML spec", file=name)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SpecError.at("file", f"is not UTF-8 text (byte {exc.start})", file=name) from None
+    if not text.strip():
+        raise SpecError.at("empty", "the file is empty", file=name, position=Position(1, 1))
+    return text
+
+
+def load_file(path: str | Path) -> Spec:
+    return load_text(read_text_file(path), str(path))
