@@ -268,11 +268,15 @@ def read_text_file(path: str | Path) -> str:
     except OSError as exc:
         raise SpecError.at("file", f"cannot read: {exc.strerror or exc}", file=name) from None
     if b"\0" in raw[:8192]:
-        raise SpecError.at("file", "is a binary file, not a YAML spec", file=name)
+        raise SpecError.at("encoding", "is a binary file, not a YAML spec", file=name, position=Position(1, 1))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SpecError.at("file", f"is not UTF-8 text (byte {exc.start})", file=name) from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SpecError.at(
+            "encoding", f"is not UTF-8 text (byte 0x{raw[exc.start]:02x})", file=name, position=Position(line, column)
+        ) from None
     if not text.strip():
         raise SpecError.at("empty", "the file is empty", file=name, position=Position(1, 1))
     return text
