@@ -113,6 +113,8 @@ class Report:
     peak_activation_bytes: int
     description: str = ""
     budget: dict[str, Any] = field(default_factory=dict)
+    receptive_field: ReceptiveField | None = None
+    """The field of the final output."""
 
     @cached_property
     def totals(self) -> Totals:

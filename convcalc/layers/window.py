@@ -66,10 +66,10 @@ def axis_name(axis: int, ndim: int) -> str:
     return _AXES.get(ndim, tuple(f"d{i}" for i in range(ndim)))[axis]
 
 
-def _lines(axes: Sequence[int], ndim: int, count: int) -> str:
+def _lines(axes: Sequence[int], ndim: int, count: int, kind: str = "input") -> str:
     words = _LINES.get(ndim, tuple("position" for _ in range(ndim)))
     word = "/".join(words[a] for a in axes)
-    return f"{count} input {word}{'s' if count != 1 else ''}"
+    return f"{count} {kind} {word}{'s' if count != 1 else ''}"
 
 
 def uneven_stride_warning(
@@ -104,9 +104,9 @@ def _describe(
     if u.unread_input:
         lost = f"{_lines(axes, ndim, u.unread_input)} (the last) never read"
         if u.unread_padding:
-            lost += f", nor {u.unread_padding} padding"
+            lost += f", nor {_lines(axes, ndim, u.unread_padding, 'padding')}"
     else:
-        lost = f"no input lost, only {u.unread_padding} padding never read"
+        lost = f"no input lost, only {_lines(axes, ndim, u.unread_padding, 'padding')} never read"
     fixes = []
     for p_lo, p_hi in u.fitting_paddings:
         label = f"{p_lo}" if p_lo == p_hi else f"[{p_lo}, {p_hi}]"

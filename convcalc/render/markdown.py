@@ -35,3 +35,21 @@ def render_markdown(report: Report, layout: str = "hwc", depth: int | None = Non
         lines += ["", "**Warnings:**", ""]
         lines += [f"- `{w.format()}`" for w in report.warnings]
     return "\n".join(lines) + "\n"
+
+
+def render_summary(reports: list[Report], layout: str = "hwc") -> str:
+    """One line per spec: the zoo table of specs/README.md."""
+    lines = [
+        "| Spec | Model | Input | Output | Params | MACs | Activations | Peak memory | Final RF |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for report in reports:
+        t = report.totals
+        stem = report.file.rsplit("/", 1)[-1].removesuffix(".yaml")
+        final_rf = rf_text(report.receptive_field) if report.receptive_field else "1"
+        lines.append(
+            f"| [{stem}]({stem}.yaml) | {report.name} | {shape_text(report.input_shape, layout)} "
+            f"| {shape_text(report.output_shape, layout)} | {t.params:,} | {t.macs:,} ({human(t.macs)}) "
+            f"| {human_bytes(t.activation_bytes)} | {human_bytes(t.peak_activation_bytes)} | {final_rf} |"
+        )
+    return "\n".join(lines) + "\n"
