@@ -174,6 +174,77 @@ def list_specs() -> None:
         click.echo(f"{name:<24} {title}")
 
 
+def _quantity(unit: str) -> Callable[[click.Context, click.Parameter, str | None], int | None]:
+    def convert(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+        if value is None:
+            return None
+        from .units import parse_quantity
+
+        try:
+            return parse_quantity(value, unit)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return convert
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github", "sarif"]),
+    default="text",
+    show_default=True,
+    help="text: file:line:col lines; github: workflow commands that annotate pull requests; "
+    "json: the check report; sarif: SARIF 2.1.0 for code scanning.",
+)
+@click.option("--strict", is_flag=True, help="Warnings fail the check too.")
+@click.option("--max-params", callback=_quantity("count"), help="Parameter budget, e.g. 25.6M (overrides the spec's).")
+@click.option("--max-macs", callback=_quantity("count"), help="MAC budget, e.g. 4.1G (overrides the spec's).")
+@click.option("--max-flops", callback=_quantity("count"), help="FLOP budget (FLOPs = 2 × MACs).")
+@click.option(
+    "--max-memory",
+    callback=_quantity("bytes"),
+    help="Memory budget: parameter bytes + peak activation bytes, e.g. 120MB or 1GiB.",
+)
+@click.option("--max-rows", type=click.IntRange(min=1), default=None, help="Cap on rows a spec may expand to [default: 1,000,000].")
+def check(
+    paths: tuple[str, ...],
+    fmt: str,
+    strict: bool,
+    max_params: int | None,
+    max_macs: int | None,
+    max_flops: int | None,
+    max_memory: int | None,
+    max_rows: int | None,
+) -> None:
+    """Check specs for CI: every error, warning and exceeded budget, one line each.
+
+    PATHS are spec files, directories (searched for *.yaml and *.yml) or
+    globs. Exit status: 0 clean; 1 an error or an exceeded budget (or any
+    warning with --strict); 2 a path could not be read.
+
+    \b
+    Example:
+        convcalc check specs/
+        convcalc check 'models/**/*.yaml' --max-params 25.6M --strict
+        convcalc check specs/ --format github
+    """
+    from .check import check_paths
+    from .engine import DEFAULT_MAX_ROWS
+    from .render.check_output import RENDERERS
+
+    overrides = {
+        key: value
+        for key, value in (("params", max_params), ("macs", max_macs), ("flops", max_flops), ("memory", max_memory))
+        if value is not None
+    }
+    result = check_paths(list(paths), overrides, strict, max_rows or DEFAULT_MAX_ROWS)
+    click.echo(RENDERERS[fmt](result), nl=False)
+    sys.exit(result.exit_code)
+
+
 ZOO_HEADER = """# The convcalc zoo
 
 Classic architectures as convcalc specs, each with a header comment citing

@@ -145,6 +145,7 @@ class Walker:
             peak_activation_bytes=self.memory.peak,
             description=self.spec.description,
             budget=dict(self.spec.budget.limits) if self.spec.budget else {},
+            budget_positions=dict(self.spec.budget.positions) if self.spec.budget else {},
             receptive_field=flow.rf,
         )
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from math import prod
 from typing import Any
 
 from .errors import Diagnostic, Position
 from .receptive import ReceptiveField
 
 REPORT_FORMAT = 1
+ACTIVATION_TYPES = frozenset({"conv", "deconv", "fc"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,8 @@ class Totals:
     activation_bytes: int
     peak_activation_bytes: int
     param_bytes: int
+    activations: int = 0
+    """Output elements of conv, deconv and fc rows (RegNet's and fvcore's "activations")."""
 
     @property
     def frozen_params(self) -> int:
@@ -98,6 +102,7 @@ class Totals:
             "activation_bytes": self.activation_bytes,
             "peak_activation_bytes": self.peak_activation_bytes,
             "param_bytes": self.param_bytes,
+            "activations": self.activations,
         }
 
 
@@ -113,12 +118,13 @@ class Report:
     peak_activation_bytes: int
     description: str = ""
     budget: dict[str, Any] = field(default_factory=dict)
+    budget_positions: dict[str, Position] = field(default_factory=dict)
     receptive_field: ReceptiveField | None = None
     """The field of the final output."""
 
     @cached_property
     def totals(self) -> Totals:
-        params = trainable = buffers = macs = activation = 0
+        params = trainable = buffers = macs = activation = counted = 0
         for row in self.rows:
             if row.leaf:
                 params += row.params
@@ -126,6 +132,8 @@ class Report:
                 buffers += row.buffers
                 macs += row.macs
                 activation += row.activation_bytes
+                if row.type in ACTIVATION_TYPES:
+                    counted += prod(row.output_shape)
         return Totals(
             params=params,
             trainable_params=trainable,
@@ -134,6 +142,7 @@ class Report:
             activation_bytes=activation,
             peak_activation_bytes=self.peak_activation_bytes,
             param_bytes=params * self.dtype_bytes,
+            activations=counted,
         )
 
     @property

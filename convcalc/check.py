@@ -1,0 +1,118 @@
+"""``convcalc check``: analyze many specs, collect every problem, decide the exit code.
+
+Exit codes as linters use them: 0 clean; 1 an error or an exceeded budget in
+some spec (or any warning, with ``strict``); 2 the check could not run on some
+path (missing, unreadable). Every path is checked even after a failure.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .budget import BudgetLine, budget_diagnostics, check_budget
+from .engine import DEFAULT_MAX_ROWS, analyze_spec
+from .errors import Diagnostic, SpecError
+from .report import Report
+from .spec import load_text, read_text_file
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+EXIT_OK, EXIT_PROBLEM, EXIT_CANNOT_RUN = 0, 1, 2
+CANNOT_RUN_CODES = frozenset({"file"})
+
+
+@dataclass(slots=True)
+class FileResult:
+    file: str
+    report: Report | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    budget: list[BudgetLine] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+    @property
+    def could_not_run(self) -> bool:
+        return any(d.code in CANNOT_RUN_CODES for d in self.errors)
+
+
+@dataclass(slots=True)
+class CheckResult:
+    files: list[FileResult]
+    strict: bool = False
+
+    @property
+    def errors(self) -> int:
+        return sum(len(f.errors) for f in self.files)
+
+    @property
+    def warnings(self) -> int:
+        return sum(len(f.warnings) for f in self.files)
+
+    @property
+    def exit_code(self) -> int:
+        if any(f.could_not_run for f in self.files):
+            return EXIT_CANNOT_RUN
+        if self.errors or (self.strict and self.warnings):
+            return EXIT_PROBLEM
+        return EXIT_OK
+
+    def summary(self) -> str:
+        failed = sum(1 for f in self.files if f.errors or (self.strict and f.warnings))
+        files = f"{len(self.files)} spec{'s' if len(self.files) != 1 else ''} checked"
+        verdict = "all clean" if not failed else f"{failed} failed"
+        return (
+            f"{files}, {verdict}: {self.errors} error{'s' if self.errors != 1 else ''}, "
+            f"{self.warnings} warning{'s' if self.warnings != 1 else ''}"
+            + (" (--strict: warnings fail)" if self.strict and self.warnings else "")
+        )
+
+
+def expand_paths(arguments: list[str]) -> list[str]:
+    """Files as given; directories searched for *.yaml/*.yml; unexpanded globs expanded.
+
+    A path that matches nothing is kept, so that its check reports it missing.
+    """
+    found: list[str] = []
+    for argument in arguments:
+        if os.path.isdir(argument):
+            for root, dirs, files in os.walk(argument):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found += [os.path.join(root, f) for f in sorted(files) if f.endswith(SPEC_SUFFIXES)]
+        elif any(ch in argument for ch in "*?[") and not os.path.exists(argument):
+            matches = sorted(glob.glob(argument, recursive=True))
+            found += matches or [argument]
+        else:
+            found.append(argument)
+    seen: set[str] = set()
+    return [p for p in found if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
+
+
+def check_file(path: str, overrides: dict[str, int] | None = None, max_rows: int = DEFAULT_MAX_ROWS) -> FileResult:
+    result = FileResult(path)
+    try:
+        report = analyze_spec(load_text(read_text_file(Path(path)), path), max_rows)
+    except SpecError as error:
+        result.diagnostics.append(error.diagnostic)
+        return result
+    result.report = report
+    result.budget = check_budget(report, report.budget, report.budget_positions, overrides)
+    result.diagnostics += budget_diagnostics(result.budget, path)
+    result.diagnostics += report.warnings
+    return result
+
+
+def check_paths(
+    arguments: list[str],
+    overrides: dict[str, int] | None = None,
+    strict: bool = False,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> CheckResult:
+    return CheckResult([check_file(path, overrides, max_rows) for path in expand_paths(arguments)], strict)
