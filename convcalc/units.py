@@ -41,6 +41,7 @@ _BYTE_MULTIPLIERS = {
     "TIB": 2**40,
 }
 
+MAX_QUANTITY = 10**30
 _QUANTITY = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]([+-]?[0-9]{1,3}))?\s*([A-Za-z]*)\s*$")
 
 
@@ -106,6 +107,8 @@ def parse_quantity(text: str | int | float, unit: str = "count") -> int:
         value = Decimal(number) * (Decimal(10) ** int(exponent or 0)) * table[key]
     except InvalidOperation:
         raise ValueError(f"not a number: {text!r}") from None
+    if value > MAX_QUANTITY:
+        raise ValueError(f"{text!r} is too large")
     if value != value.to_integral_value():
         raise ValueError(f"{text!r} is not a whole number")
     return int(value)
