@@ -190,3 +190,13 @@ def test_exit_codes_in_a_real_process(tmp_path: Path) -> None:
         done = subprocess.run([sys.executable, "-m", "convcalc", "check", *args], capture_output=True, text=True, env=env)
         assert done.returncode == expected, (args, done.stdout, done.stderr)
         assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_readme_shows_the_real_github_and_sarif_output() -> None:
+    readme = (SPECS.parent / "README.md").read_text(encoding="utf-8")
+    code, out = check(str(SPECS / "resnet18.yaml"), "--format", "github")
+    stem_line = next(line for line in out.splitlines() if "line=43" in line)
+    assert stem_line.split(" is not an integer")[0] in readme
+    sarif = json.loads(check(str(SPECS / "resnet18.yaml"), "--format", "sarif")[1])
+    region = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+    assert f'"startLine": {region["startLine"]}, "startColumn": {region["startColumn"]}' in readme
