@@ -46,6 +46,15 @@ def describe(value: Any) -> str:
     return repr(value)
 
 
+def yaml_text(value: Any) -> str:
+    """A value as YAML writes it: true, null, 2, 'text'."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return "null"
+    return repr(value)
+
+
 def is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 

@@ -245,6 +245,121 @@ def check(
     sys.exit(result.exit_code)
 
 
+def _dims(text: str, what: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.lower().split("x")]
+    except ValueError:
+        raise click.BadParameter(f"{what} is a number or one per dimension like 7x5, got {text!r}") from None
+    if any(v < 0 for v in values):
+        raise click.BadParameter(f"{what} must not be negative, got {text!r}")
+    return values
+
+
+def _spread(values: list[int], ndim: int, what: str) -> list[int]:
+    if len(values) == 1:
+        return values * ndim
+    if len(values) != ndim:
+        raise click.BadParameter(f"{what} has {len(values)} values for a {ndim}-D input")
+    return values
+
+
+@main.command()
+@click.argument("size")
+@click.option("--kernel", "-k", required=True, help="Kernel size: 3, or per dimension 1x7.")
+@click.option("--stride", "-s", default="1", show_default=True, help="Stride: 2, or per dimension.")
+@click.option("--padding", "-p", default="0", show_default=True, help="Padding: 1, per dimension 1x0, or same, valid, half, full.")
+@click.option("--dilation", "-d", default="1", show_default=True, help="Dilation.")
+@click.option("--transposed", is_flag=True, help="A transposed convolution (deconvolution).")
+@click.option("--output-padding", default="0", show_default=True, help="Extra size on one side of a transposed conv's output.")
+@click.option("--target", type=click.IntRange(min=1), default=None, help="Solve for the paddings and strides that give this output size.")
+def conv(size: str, kernel: str, stride: str, padding: str, dilation: str, transposed: bool, output_padding: str, target: int | None) -> None:
+    """Work one convolution through: the formula, the numbers, the result.
+
+    SIZE is the input size: 7, or one per dimension, 7x5 or 8x16x16. For a
+    stride that doesn't fit, says what was floored, which input rows are
+    never read, and the paddings, strides and input sizes that fit exactly.
+
+    \b
+    Example:
+        convcalc conv 7 --kernel 3 --stride 3
+        convcalc conv 7 --kernel 3 --stride 2 --padding 1
+        convcalc conv 224 --kernel 7 --stride 2 --padding same
+        convcalc conv 3 --kernel 3 --stride 2 --padding 1 --transposed --output-padding 1
+        convcalc conv 32 --kernel 5 --target 16
+    """
+    from .teach import ConvSetting, explain_conv, explain_target, resolve_pad
+
+    sizes = _dims(size, "SIZE")
+    if not 1 <= len(sizes) <= 3 or any(v < 1 for v in sizes):
+        raise click.BadParameter("SIZE is 1 to 3 positive numbers, like 7 or 7x5", param_hint="SIZE")
+    ndim = len(sizes)
+    kernels = _spread(_dims(kernel, "--kernel"), ndim, "--kernel")
+    strides = _spread(_dims(stride, "--stride"), ndim, "--stride")
+    dilations = _spread(_dims(dilation, "--dilation"), ndim, "--dilation")
+    extras = _spread(_dims(output_padding, "--output-padding"), ndim, "--output-padding")
+    if any(v < 1 for v in kernels + strides + dilations):
+        raise click.BadParameter("kernel, stride and dilation must be ≥ 1")
+    if target is not None:
+        for line in explain_target(sizes[0], kernels[0], target, dilations[0], strides[0] if stride != "1" else None):
+            click.echo(line)
+        return
+    words = ("same", "valid", "half", "full")
+    if padding in words:
+        if transposed:
+            raise click.BadParameter("a transposed convolution takes numeric padding only", param_hint="--padding")
+        pads = [resolve_pad(padding, n, k, s_, d_) for n, k, s_, d_ in zip(sizes, kernels, strides, dilations)]
+    else:
+        pads = [(p, p) for p in _spread(_dims(padding, "--padding"), ndim, "--padding")]
+    if transposed:
+        for a, s_, d_ in zip(extras, strides, dilations):
+            if a >= max(s_, d_):
+                raise click.BadParameter(f"output padding {a} must be smaller than the stride or dilation", param_hint="--output-padding")
+    settings = [
+        ConvSetting(n, k, s_, pad, d_, transposed, a)
+        for n, k, s_, pad, d_, a in zip(sizes, kernels, strides, pads, dilations, extras)
+    ]
+    for line in explain_conv(settings):
+        click.echo(line)
+    if any(c.output < 1 for c in settings):
+        sys.exit(EXIT_PROBLEM)
+
+
+@main.command()
+@click.argument("layers", nargs=-1, required=True)
+def rf(layers: tuple[str, ...]) -> None:
+    """Receptive-field growth of a stack of layers, step by step.
+
+    LAYERS are kernels like 3x3, with /S for a stride and dD for a dilation
+    (7x7/2, 3d2), or one spec file, whose rows are walked.
+
+    \b
+    Example:
+        convcalc rf 3x3 3x3 3x3
+        convcalc rf 11x11/4 3x3/2 5x5 3x3/2
+        convcalc rf specs/alexnet.yaml
+    """
+    from .teach import explain_rf, parse_rf_layer
+
+    if len(layers) == 1 and not layers[0][:1].isdigit():
+        try:
+            report, _ = load_report(layers[0], None)
+        except SpecError as error:
+            sys.exit(report_error(error, _source_of(layers[0])))
+        from .render.common import dims_text
+
+        click.echo(f"{'row':<32} {'RF':>8} {'jump':>6}")
+        for row in report.rows:
+            field = row.receptive_field
+            click.echo(f"{'  ' * row.depth + row.name:<32} {dims_text(field.size):>8} {dims_text(field.jump):>6}")
+        return
+    try:
+        stack = [parse_rf_layer(token) for token in layers]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="LAYERS") from None
+    for line in explain_rf(stack):
+        click.echo(line)
+
+
 ZOO_HEADER = """# The convcalc zoo
 
 Classic architectures as convcalc specs, each with a header comment citing

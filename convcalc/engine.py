@@ -80,7 +80,6 @@ class _Scope:
     values: dict[str, YNode] = field(default_factory=dict)
     block: str = ""
     use: Position | None = None
-    depth: int = 0
 
 
 @dataclass(slots=True)
@@ -89,9 +88,10 @@ class _Entry:
     args: YMap
     position: Position
     name: str | None
-    repeat: int | None
-    trainable: bool
-    condition: bool
+    common: dict[str, YNode]
+    repeat: int | None = None
+    trainable: bool = True
+    condition: bool = True
 
 
 @dataclass(slots=True)
@@ -164,8 +164,7 @@ class Walker:
         totals = _Totals()
         for node in items.items:
             entry = self.read_entry(node, scope, prefix)
-            if entry is None:
-                continue
+            self.read_common(entry, counters, scope, prefix)
             if not entry.condition:
                 continue
             counters[entry.type] = counters.get(entry.type, 0) + 1
@@ -180,7 +179,9 @@ class Walker:
                 totals.add(sub)
                 activation = entry.args.entries.get("activation") if entry.type in RULES else None
                 if activation is not None:
-                    flow, sub = self.walk_activation(activation, entry, counters, copy, flow, prefix, scope, frozen_here, seen)
+                    flow, sub = self.walk_activation(
+                        activation, entry, row_name, counters, copy, flow, prefix, scope, frozen_here, seen
+                    )
                     totals.add(sub)
                 if copy == 1 and copies > 1:
                     self.check_repeat(len(self.rows) - before, copies, entry.position, prefix + (row_name,), scope)
@@ -227,9 +228,9 @@ class Walker:
 
     # ----- entries ----------------------------------------------------------------
 
-    def read_entry(self, node: YNode, scope: _Scope, prefix: tuple[str, ...]) -> _Entry | None:
-        node = resolve_shallow(node, scope, self, prefix)
+    def read_entry(self, node: YNode, scope: _Scope, prefix: tuple[str, ...]) -> _Entry:
         position = node.pos
+        node = resolve_shallow(node, scope, self, prefix, position)
         if isinstance(node, YScalar):
             if not isinstance(node.value, str) or not node.value:
                 raise self.error(
@@ -252,7 +253,7 @@ class Walker:
                     scope,
                 )
             ((type_name, raw),) = node.entries.items()
-            raw = resolve_shallow(raw, scope, self, prefix)
+            raw = resolve_shallow(raw, scope, self, prefix, position)
             if isinstance(raw, YScalar) and raw.value is None:
                 raw = YMap({}, position)
             if not isinstance(raw, YMap):
@@ -269,31 +270,44 @@ class Walker:
                 "type", "a layer entry is a type name or {TYPE: {ARGS}}, got a list", position, prefix, scope
             )
         self.check_type(type_name, position, prefix, scope)
-        common = {key: resolve(args.entries[key], scope, self, prefix) for key in COMMON_KEYS if key in args.entries}
+        common = {key: resolve(args.entries[key], scope, self, prefix, position) for key in COMMON_KEYS if key in args.entries}
         rest = YMap({k: v for k, v in args.entries.items() if k not in COMMON_KEYS}, args.pos, args.key_pos)
-        path = prefix + (type_name,)
-        name = plain(common["name"]) if "name" in common else None
-        if name is not None:
-            name = self.check_name(name, position, prefix, scope)
+        return _Entry(type_name, rest, position, None, common)
+
+    def read_common(self, entry: _Entry, counters: dict[str, int], scope: _Scope, prefix: tuple[str, ...]) -> None:
+        """``name``, ``repeat``, ``trainable`` and ``if``, checked with the row's name in every message."""
+        common = entry.common
+        tentative = f"{self.canonical(entry.type)}{counters.get(entry.type, 0) + 1}"
+        if "name" in common:
+            entry.name = self.check_name(plain(common["name"]), entry.position, prefix + (tentative,), scope)
+        path = prefix + (entry.name or tentative,)
         try:
-            repeat = _count_or_none("repeat", common.get("repeat"))
-            trainable = _flag("trainable", common.get("trainable"), True)
-            condition = _flag("if", common.get("if"), True, allow_int=True)
+            entry.repeat = _count_or_none("repeat", common.get("repeat"))
+            entry.trainable = _flag("trainable", common.get("trainable"), True)
+            entry.condition = _flag("if", common.get("if"), True, allow_int=True)
         except LayerError as exc:
-            raise self.error(exc.code, str(exc), position, prefix + (name or type_name,), scope) from None
-        if repeat is not None and repeat > self.max_rows:
+            raise self.error(exc.code, exc.message, entry.position, path, scope) from None
+        if entry.repeat is not None and entry.repeat > self.max_rows:
             raise self.error(
                 "too-many-rows",
-                f"repeat {repeat:,} is more than the cap of {self.max_rows:,} rows (raise it with --max-rows)",
-                position,
+                f"repeat {entry.repeat:,} is more than the cap of {self.max_rows:,} rows (raise it with --max-rows)",
+                entry.position,
                 path,
                 scope,
             )
-        return _Entry(type_name, rest, position, name, repeat, trainable, condition)
 
     def check_type(self, type_name: str, position: Position, prefix: tuple[str, ...], scope: _Scope) -> None:
         if type_name in RULES or type_name in COMPOSITES or type_name in self.spec.blocks:
             return
+        if type_name.startswith("$"):
+            raise self.error(
+                "unknown-type",
+                f"unknown layer type {type_name!r}: keys are never substituted (write `- {type_name}` "
+                "with the whole entry as the parameter's value)",
+                position,
+                prefix + (type_name,),
+                scope,
+            )
         known = [*RULES, *COMPOSITES, *self.spec.blocks]
         hint = suggest(type_name, known)
         raise self.error(
@@ -316,7 +330,7 @@ class Walker:
         self, entry: _Entry, name: str, flow: _Flow, prefix: tuple[str, ...], scope: _Scope, frozen: bool
     ) -> tuple[_Flow, _Totals]:
         path = prefix + (name,)
-        if scope.depth + len(path) > MAX_DEPTH + 1:
+        if len(path) > MAX_DEPTH:
             raise self.error("too-deep", f"composites and blocks nest deeper than {MAX_DEPTH} levels", entry.position, path, scope)
         if entry.type in RULES:
             return self.walk_layer(RULES[entry.type], entry, path, flow, scope, frozen)
@@ -329,7 +343,7 @@ class Walker:
     def walk_layer(
         self, rule: LayerRule, entry: _Entry, path: tuple[str, ...], flow: _Flow, scope: _Scope, frozen: bool
     ) -> tuple[_Flow, _Totals]:
-        given = {key: plain(resolve(value, scope, self, path)) for key, value in entry.args.entries.items()}
+        given = {key: plain(resolve(value, scope, self, path, entry.position)) for key, value in entry.args.entries.items()}
         try:
             args = check_args(rule.args, given, rule.name)
             if len(flow.shape) < 2 and not rule.accepts_flat:
@@ -377,6 +391,7 @@ class Walker:
         self,
         node: YNode,
         owner: _Entry,
+        owner_row: str,
         counters: dict[str, int],
         copy: int,
         flow: _Flow,
@@ -385,26 +400,33 @@ class Walker:
         frozen: bool,
         seen: set[str],
     ) -> tuple[_Flow, _Totals]:
-        node = resolve(node, scope, self, prefix)
+        """``activation: relu`` on an entry: a row of its own, as if written after it."""
+        owner_path = prefix + (owner_row,)
+        node = resolve(node, scope, self, owner_path, owner.position)
         if isinstance(node, YScalar) and node.value in (None, "none"):
             return flow, _Totals()
-        entry = self.read_entry(node, scope, prefix)
-        assert entry is not None
-        rule = RULES.get(entry.type)
+        rule = None
+        if isinstance(node, (YScalar, YMap)):
+            type_name = node.value if isinstance(node, YScalar) else next(iter(node.entries), None)
+            rule = RULES.get(type_name) if isinstance(type_name, str) else None
         if rule is None or not rule.simple:
+            shown = describe(plain(node))
+            hint = suggest(plain(node), [name for name, r in RULES.items() if r.simple]) if isinstance(node, YScalar) else ""
             raise self.error(
                 "value",
-                f"activation must be a shape-preserving layer without parameters (relu, gelu, ...), got {entry.type!r}",
+                f"activation must be a shape-preserving layer without parameters (relu, gelu, ...), got {shown}"
+                + _hint(hint),
                 owner.position,
-                prefix,
+                owner_path,
                 scope,
             )
+        entry = self.read_entry(node, scope, prefix)
+        entry.position = owner.position
         if copy == 1:
             counters[entry.type] = counters.get(entry.type, 0) + 1
-        base = entry.name or f"{rule.name}{counters[entry.type]}"
+        base = f"{rule.name}{counters[entry.type]}"
         name = base if owner.repeat is None else f"{base}.{copy}"
         self.claim(name, seen, owner.position, prefix, scope)
-        entry.position = owner.position
         return self.walk_layer(rule, entry, prefix + (name,), flow, scope, frozen)
 
     # ----- composites -------------------------------------------------------------
@@ -453,7 +475,7 @@ class Walker:
                     path,
                     scope,
                 )
-            values[key] = resolve(node, scope, self, path)
+            values[key] = resolve(node, scope, self, path, entry.position)
         for key, default in block.params.items():
             if key not in values or (isinstance(values[key], YScalar) and values[key].value is None):
                 if default is None:
@@ -461,7 +483,7 @@ class Walker:
                         "missing-key", f"block {block.name!r} needs parameter {key!r}", entry.position, path, scope
                     )
                 values[key] = default
-        inner = _Scope(values, block.name, entry.position, scope.depth + len(path))
+        inner = _Scope(values, block.name, entry.position)
         index = self.open_row()
         out, totals = self.walk_list(block.layers, flow, path, inner, frozen)
         self.close_row(index, block.name, entry.position, path, flow, out, totals)
@@ -498,12 +520,12 @@ class Walker:
     ) -> tuple[_Flow, _Totals]:
         if "branches" not in entry.args.entries:
             raise self.error("missing-key", "parallel needs 'branches'", entry.position, path, scope)
-        branches = resolve_shallow(entry.args.entries["branches"], scope, self, path)
+        branches = resolve_shallow(entry.args.entries["branches"], scope, self, path, entry.position)
         if not isinstance(branches, YSeq):
             raise self.error("type", "branches must be a list of layer lists", entry.position, path, scope)
         if not branches.items:
             raise self.error("value", "parallel needs at least one branch", entry.position, path, scope)
-        merge = plain(resolve(entry.args.entries.get("merge", YScalar("concat")), scope, self, path))
+        merge = plain(resolve(entry.args.entries.get("merge", YScalar("concat")), scope, self, path, entry.position))
         if merge is None:
             merge = "concat"
         if merge not in ("concat", "add", "mul"):
@@ -591,37 +613,42 @@ def merged_shape(merge: str, shapes: list[tuple[str, Shape]]) -> Shape:
 # ----- block parameters -----------------------------------------------------------
 
 
-def resolve_shallow(node: YNode, scope: _Scope, walker: Walker, path: tuple[str, ...]) -> YNode:
-    """``$param`` and ``${expr}`` replaced at this node only."""
+def resolve_shallow(
+    node: YNode, scope: _Scope, walker: Walker, path: tuple[str, ...], position: Position | None = None
+) -> YNode:
+    """``$param`` and ``${expr}`` replaced at this node only; errors located at ``position``."""
     if isinstance(node, YScalar) and isinstance(node.value, str) and node.value.startswith("$"):
-        return _substitute(node, scope, walker, path)
+        return _substitute(node, scope, walker, path, position or node.pos)
     return node
 
 
-def resolve(node: YNode, scope: _Scope, walker: Walker, path: tuple[str, ...]) -> YNode:
+def resolve(
+    node: YNode, scope: _Scope, walker: Walker, path: tuple[str, ...], position: Position | None = None
+) -> YNode:
     """``$param`` and ``${expr}`` replaced everywhere below ``node`` (keys never)."""
     if isinstance(node, YScalar):
-        return resolve_shallow(node, scope, walker, path)
+        return resolve_shallow(node, scope, walker, path, position)
     if isinstance(node, YSeq):
-        items = [resolve(item, scope, walker, path) for item in node.items]
+        items = [resolve(item, scope, walker, path, position) for item in node.items]
         return YSeq(items, node.pos) if any(a is not b for a, b in zip(items, node.items)) else node
-    entries = {key: resolve(value, scope, walker, path) for key, value in node.entries.items()}
+    entries = {key: resolve(value, scope, walker, path, position) for key, value in node.entries.items()}
     if all(entries[key] is node.entries[key] for key in entries):
         return node
     return YMap(entries, node.pos, node.key_pos)
 
 
-def _substitute(node: YScalar, scope: _Scope, walker: Walker, path: tuple[str, ...]) -> YNode:
+def _substitute(node: YScalar, scope: _Scope, walker: Walker, path: tuple[str, ...], position: Position) -> YNode:
     text = node.value
     match = _PARAM.match(text)
     if match:
         name = match.group(1)
         if name not in scope.values:
-            where = f"block {scope.block!r}" if scope.block else "the top level (parameters exist only inside blocks)"
-            known = ", ".join(scope.values) or "none"
-            raise walker.error(
-                "block-param", f"unknown parameter ${name} in {where} (parameters: {known})", node.pos, path, scope
-            )
+            if scope.block:
+                known = ", ".join(scope.values) or "none"
+                message = f"unknown parameter ${name} (parameters: {known})"
+            else:
+                message = f"unknown parameter ${name}: parameters exist only inside blocks"
+            raise walker.error("block-param", message, position, path, scope)
         return scope.values[name]
     match = _EXPRESSION.match(text)
     if match:
@@ -629,7 +656,7 @@ def _substitute(node: YScalar, scope: _Scope, walker: Walker, path: tuple[str, .
         try:
             return YScalar(expr.evaluate(match.group(1), params), node.pos)
         except LayerError as exc:
-            raise walker.error(exc.code, exc.message, node.pos, path, scope) from None
+            raise walker.error(exc.code, exc.message, position, path, scope) from None
     return node
 
 

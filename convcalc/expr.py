@@ -142,8 +142,22 @@ class _Parser:
         return value
 
 
+_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
+
+
 def evaluate(text: str, params: Mapping[str, Any]) -> int:
     """The integer value of ``text``, or a LayerError (code ``expression``)."""
     if len(text) > MAX_LENGTH:
         raise LayerError("expression", f"expression longer than {MAX_LENGTH} characters")
+    if not text.strip():
+        raise LayerError("expression", "empty expression '${}'")
+    for match in _CALL.finditer(text):
+        if match.group(1) not in ("min", "max"):
+            raise LayerError(
+                "expression", f"{match.group(1)}() is not allowed: only min() and max() can be called in {text!r}"
+            )
+    if "**" in text:
+        raise LayerError("expression", f"'**' is not allowed (integers with + - * // % only) in {text!r}")
+    if "/" in text.replace("//", ""):
+        raise LayerError("expression", f"'/' is not allowed: use '//' for integer division in {text!r}")
     return _Parser(text, params).parse()

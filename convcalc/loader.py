@@ -99,7 +99,7 @@ def load_yaml(text: str, file: str = "<spec>") -> YNode:
         raise SpecError.at("yaml", f"YAML: {exc}", file=file) from None
     except RecursionError:
         raise SpecError.at("too-deep", "YAML nesting is too deep", file=file, position=Position(1, 1)) from None
-    if root is None:
+    if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _TAG + "null" and not root.value):
         raise SpecError.at("empty", "the file holds no YAML document", file=file, position=Position(1, 1))
     return _Converter(file).convert(root)
 
@@ -200,6 +200,8 @@ class _Converter:
         merged: dict[str, tuple[YNode, Position]] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
+                if key_node.tag not in (_TAG + "seq", _TAG + "map"):
+                    raise self.bad_tag(key_node)
                 raise self.fail("type", "mapping keys must be plain names", key_node)
             if key_node.tag == _MERGE_TAG:
                 for source in self._merge_sources(value_node, depth):

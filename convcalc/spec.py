@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .args import MAX_INT, describe, is_int, suggest
+from .args import MAX_INT, describe, is_int, suggest, yaml_text
 from .errors import NOWHERE, Position, SpecError
 from .layers import RULES
 from .loader import YMap, YNode, YScalar, YSeq, from_python, load_yaml, plain
@@ -116,7 +116,7 @@ class _Reader:
         if not is_int(value) or value != FORMAT_VERSION:
             raise self.error(
                 "format-version",
-                f"unknown spec format version {value!r}: this convcalc reads format {FORMAT_VERSION}",
+                f"unknown spec format version {yaml_text(value)}: this convcalc reads format {FORMAT_VERSION}",
                 node,
             )
 

@@ -69,7 +69,8 @@ def evaluate_upsample(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
         factors = [Fraction(str(f)) if not is_int(f) else Fraction(f) for f in per_dim("scale", args["scale"], ndim)]
         out = tuple(floor(n * f) for n, f in zip(spatial, factors))
         if any(o < 1 for o in out):
-            raise LayerError("output-size", f"upsampling {spatial} by {args['scale']} gives an empty output")
+            shown = "×".join(map(str, spatial))
+            raise LayerError("output-size", f"upsampling {shown} by {args['scale']} gives an empty output")
     reach = 1 if needs is None else (4 if mode == "bicubic" else 2)
     widened = rf.window([reach] * ndim, [1] * ndim, [0] * ndim, out)
     jump = tuple(j / f for j, f in zip(rf.jump, factors))
