@@ -360,6 +360,62 @@ def rf(layers: tuple[str, ...]) -> None:
         click.echo(line)
 
 
+@main.command("compare")
+@click.argument("specs", nargs=-1, required=True)
+@output_options
+@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Compare rows down to this depth.")
+@click.option("--max-rows", type=click.IntRange(min=1), default=None, help="Cap on rows a spec may expand to.")
+def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int, max_rows: int | None) -> None:
+    """Compare architectures side by side: totals with ratios, then rows.
+
+    The first spec is the baseline ("3.15× fewer MACs" means fewer than it).
+    Rows correspond by path.
+
+    \b
+    Example:
+        convcalc compare specs/inception_naive.yaml specs/inception_bottleneck.yaml
+        convcalc compare resnet18 resnet50 resnet152 --format markdown
+    """
+    from .compare import compare
+
+    if len(specs) < 2:
+        raise click.UsageError("compare needs at least two specs")
+    reports = []
+    for spec in specs:
+        try:
+            reports.append(load_report(spec, max_rows)[0])
+        except SpecError as error:
+            sys.exit(report_error(error, _source_of(spec)))
+    comparison = compare(reports, depth)
+    from .render import compare_output
+
+    if fmt == "json":
+        click.echo(compare_output.render_json(comparison), nl=False)
+    elif fmt == "csv":
+        click.echo(compare_output.render_csv(comparison, layout), nl=False)
+    elif fmt == "markdown":
+        click.echo(compare_output.render_markdown(comparison, layout), nl=False)
+    else:
+        compare_output.print_comparison(comparison, layout=layout)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of spec format 1.
+
+    For editors' YAML language servers and check-jsonschema: validation and
+    completion of keys while writing a spec.
+
+    \b
+    Example:
+        convcalc schema > convcalc.schema.json
+        # in a spec: # yaml-language-server: $schema=convcalc.schema.json
+    """
+    from .schema import schema_json
+
+    click.echo(schema_json(), nl=False)
+
+
 ZOO_HEADER = """# The convcalc zoo
 
 Classic architectures as convcalc specs, each with a header comment citing

@@ -167,8 +167,9 @@ class Walker:
             self.read_common(entry, counters, scope, prefix)
             if not entry.condition:
                 continue
-            counters[entry.type] = counters.get(entry.type, 0) + 1
-            name = entry.name if entry.name is not None else f"{self.canonical(entry.type)}{counters[entry.type]}"
+            kind = self.canonical(entry.type)
+            counters[kind] = counters.get(kind, 0) + 1
+            name = entry.name if entry.name is not None else f"{kind}{counters[kind]}"
             frozen_here = frozen or not entry.trainable
             copies = entry.repeat or 1
             for copy in range(1, copies + 1):
@@ -277,7 +278,8 @@ class Walker:
     def read_common(self, entry: _Entry, counters: dict[str, int], scope: _Scope, prefix: tuple[str, ...]) -> None:
         """``name``, ``repeat``, ``trainable`` and ``if``, checked with the row's name in every message."""
         common = entry.common
-        tentative = f"{self.canonical(entry.type)}{counters.get(entry.type, 0) + 1}"
+        kind = self.canonical(entry.type)
+        tentative = f"{kind}{counters.get(kind, 0) + 1}"
         if "name" in common:
             entry.name = self.check_name(plain(common["name"]), entry.position, prefix + (tentative,), scope)
         path = prefix + (entry.name or tentative,)
@@ -423,8 +425,8 @@ class Walker:
         entry = self.read_entry(node, scope, prefix)
         entry.position = owner.position
         if copy == 1:
-            counters[entry.type] = counters.get(entry.type, 0) + 1
-        base = f"{rule.name}{counters[entry.type]}"
+            counters[rule.name] = counters.get(rule.name, 0) + 1
+        base = f"{rule.name}{counters[rule.name]}"
         name = base if owner.repeat is None else f"{base}.{copy}"
         self.claim(name, seen, owner.position, prefix, scope)
         return self.walk_layer(rule, entry, prefix + (name,), flow, scope, frozen)

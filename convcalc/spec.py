@@ -230,6 +230,8 @@ class _Reader:
             if key not in BUDGET_KEYS:
                 raise self.error("unknown-key", f"unknown budget key {key!r}", where, suggest(key, BUDGET_KEYS))
             raw = plain(value)
+            if raw is None:
+                raise self.error("value", f"budget {key} needs a value, such as 25.6M", value)
             if BUDGET_KEYS[key] == "shape":
                 items = raw if isinstance(raw, list) else [raw]
                 if not items or not all(is_int(v) and v >= 1 for v in items):

@@ -27,7 +27,9 @@ def test_version() -> None:
     assert __version__ in result.output
 
 
-@pytest.mark.parametrize("command", [[], ["analyze"], ["list"]])
+@pytest.mark.parametrize(
+    "command", [[], ["analyze"], ["list"], ["check"], ["compare"], ["conv"], ["rf"], ["zoo"], ["schema"]]
+)
 def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     result = run(*command, "--help")
     assert result.exit_code == 0

@@ -165,3 +165,16 @@ def test_api_accepts_a_dict_and_text() -> None:
     data = {"input": {"channels": 3, "size": 32}, "layers": [{"conv": {"filters": 10, "kernel": 5, "padding": 2}}]}
     assert convcalc.analyze(data).rows[0].params == 760
     assert convcalc.analyze("input: [3, 32, 32]\nlayers: [{conv: {filters: 10, kernel: 5, padding: 2}}]\n").rows[0].params == 760
+
+
+def test_aliases_share_their_type_s_running_count() -> None:
+    report = analyze_yaml(
+        """
+        input: [3, 8, 8]
+        layers:
+          - fc: {units: 4}
+          - linear: {units: 4}
+          - dense: {units: 4}
+        """
+    )
+    assert [r.name for r in report.rows] == ["fc1", "fc2", "fc3"]

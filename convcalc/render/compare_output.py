@@ -1,0 +1,90 @@
+"""``convcalc compare`` output: a rich table, JSON, CSV and Markdown."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import TextIO
+
+from ..compare import Comparison, MetricLine, label
+from ..units import human, human_bytes
+from .common import shape_text
+
+
+def _value(metric: MetricLine, value: int) -> str:
+    return f"{human_bytes(value) if metric.unit == 'bytes' else human(value)} ({value:,})"
+
+
+def _names(comparison: Comparison) -> list[str]:
+    return [label(report) for report in comparison.reports]
+
+
+def _cell(row: object, layout: str) -> tuple[str, str, str]:
+    if row is None:
+        return "—", "—", "—"
+    return shape_text(row.output_shape, layout), f"{row.params:,}", f"{row.macs:,}"  # type: ignore[attr-defined]
+
+
+def render_json(comparison: Comparison) -> str:
+    return json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_csv(comparison: Comparison, layout: str = "hwc") -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    names = _names(comparison)
+    writer.writerow(["metric", *names, *[f"{n} vs {names[0]}" for n in names[1:]]])
+    for metric in comparison.metrics:
+        writer.writerow([metric.key, *metric.values, *metric.ratios()])
+    writer.writerow([])
+    writer.writerow(["path", *[f"{n} {what}" for n in names for what in ("output", "params", "macs")]])
+    for line in comparison.rows:
+        writer.writerow([line.path, *[v for row in line.rows for v in _cell(row, layout)]])
+    return out.getvalue()
+
+
+def render_markdown(comparison: Comparison, layout: str = "hwc") -> str:
+    names = _names(comparison)
+    head = ["Metric", *names, *[f"vs {names[0]}" for _ in names[1:]]]
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    for metric in comparison.metrics:
+        cells = [metric.label, *[_value(metric, v) for v in metric.values], *metric.ratios(noun=False)]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "| Row | " + " | ".join(f"{n}: output, params, MACs" for n in names) + " |",
+              "|---|" + "---:|" * len(names)]
+    for line in comparison.rows:
+        cells = [", ".join(_cell(row, layout)) if row is not None else "—" for row in line.rows]
+        lines.append(f"| {'&nbsp;&nbsp;' * line.depth}{line.path.rsplit('/', 1)[-1]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def print_comparison(comparison: Comparison, file: TextIO | None = None, layout: str = "hwc") -> None:
+    from rich.console import Console
+    from rich.measure import Measurement
+    from rich.table import Table
+
+    console = Console(file=file, highlight=False)
+    names = _names(comparison)
+    totals = Table(title="Totals", title_justify="left", header_style="bold", show_edge=False)
+    totals.add_column("Metric", style="bold")
+    for name in names:
+        totals.add_column(name, justify="right")
+    for name in names[1:]:
+        totals.add_column(f"vs {names[0]}", justify="right", style="green")
+    for metric in comparison.metrics:
+        totals.add_row(metric.label, *[_value(metric, v) for v in metric.values], *metric.ratios(noun=False))
+    rows = Table(title="Rows", title_justify="left", header_style="bold", show_edge=False)
+    rows.add_column("Row", no_wrap=True)
+    for name in names:
+        rows.add_column(f"{name}\noutput", justify="right")
+        rows.add_column("params", justify="right")
+        rows.add_column("MACs", justify="right")
+    for line in comparison.rows:
+        rows.add_row("  " * line.depth + line.path.rsplit("/", 1)[-1], *[v for row in line.rows for v in _cell(row, layout)])
+    for table in (totals, rows):
+        width = Measurement.get(console, console.options.update_width(10_000), table).maximum
+        if not console.is_terminal and width > console.width:
+            console = Console(file=file, width=width, highlight=False)
+        console.print(table)
+        console.print()
