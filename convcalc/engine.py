@@ -587,7 +587,14 @@ def _hint(text: str) -> str:
 
 
 def merged_shape(merge: str, shapes: list[tuple[str, Shape]]) -> Shape:
-    """The shape after merging branch outputs; a LayerError (code ``shape``) when they don't fit."""
+    """The shape after merging branch outputs; a LayerError (code ``shape``) when they don't fit.
+
+    For ``mul``, a flat ``[C]`` branch (squeeze-and-excitation written with fc)
+    counts as ``C×1×1``: it scales channels, as the SE paper draws it.
+    """
+    if merge == "mul":
+        rank = max(len(s) for _, s in shapes)
+        shapes = [(label, s + (1,) * (rank - len(s)) if len(s) == 1 else s) for label, s in shapes]
     first_label, first = shapes[0]
 
     def listing() -> str:

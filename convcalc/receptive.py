@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from math import gcd
 from typing import Sequence, Union
 
 Number = Union[int, Fraction]
 
 
 def _exact(value: Number) -> Number:
-    if isinstance(value, Fraction) and value.denominator == 1:
+    if type(value) is not int and value.denominator == 1:
         return value.numerator
     return value
 
@@ -49,8 +50,10 @@ class ReceptiveField:
         """After a sliding window of effective ``kernels`` (already dilated)."""
         size, jump, start = [], [], []
         for r, j, x, f, s, p in zip(self.size, self.jump, self.start, kernels, strides, lows):
-            size.append(_exact(r + (f - 1) * j))
-            start.append(_exact(x + Fraction(f - 1, 2) * j - p * j))
+            reach = (f - 1) * j
+            size.append(_exact(r + reach))
+            half = reach // 2 if type(reach) is int and reach % 2 == 0 else Fraction(reach) / 2
+            start.append(_exact(x + half - p * j))
             jump.append(_exact(j * s))
         return ReceptiveField(tuple(size), tuple(jump), tuple(start), tuple(extent))
 
@@ -60,17 +63,22 @@ class ReceptiveField:
         strides: Sequence[int],
         lows: Sequence[int],
         extent: Sequence[int],
+        dilations: Sequence[int] | None = None,
     ) -> "ReceptiveField":
-        """After a transposed conv: output ``o`` reads inputs ``i`` with ``o + p − (f − 1) ≤ i·s ≤ o + p``.
+        """After a transposed conv: output ``o`` reads input ``i`` when ``i·s + t·d − p = o`` for a tap ``t``.
 
-        At most ``⌈f/s⌉`` neighbouring inputs meet in one output, and outputs
-        are ``j/s`` apart.
+        Taps that meet inputs for one output are ``s/g`` apart (``g = gcd(d, s)``),
+        so at most ``⌈k/(s/g)⌉`` of them, on inputs ``d/g`` apart; outputs are
+        ``j/s`` apart. ``kernels`` are the undilated kernel sizes here.
         """
         size, jump, start = [], [], []
-        for r, j, x, f, s, p in zip(self.size, self.jump, self.start, kernels, strides, lows):
-            first, last = -((f - 1 - p) // s), p // s
-            size.append(_exact(r + (-(-f // s) - 1) * j))
-            start.append(_exact(x + Fraction(first + last, 2) * j))
+        dilations = dilations or [1] * len(kernels)
+        for r, j, x, k, s, p, d in zip(self.size, self.jump, self.start, kernels, strides, lows, dilations):
+            g = gcd(d, s)
+            period, step = s // g, d // g
+            taps = -(-k // period)
+            size.append(_exact(r + (taps - 1) * step * j))
+            start.append(_exact(x + _first_output_centre(k, s, p, d) * j))
             jump.append(_exact(Fraction(j) / s))
         return ReceptiveField(tuple(size), tuple(jump), tuple(start), tuple(extent))
 
@@ -95,6 +103,18 @@ class ReceptiveField:
             "jump": [number(v) for v in self.jump],
             "start": [float(v) for v in self.start],
         }
+
+
+def _first_output_centre(k: int, s: int, p: int, d: int) -> Fraction:
+    """Centre (in input positions) of the inputs that output 0 of a transposed conv reads."""
+    g = gcd(d, s)
+    period = s // g
+    if p % g == 0:
+        t0 = (p // g) * pow(d // g, -1, period) % period if period > 1 else 0
+        if t0 <= k - 1:
+            t_last = t0 + (k - 1 - t0) // period * period
+            return Fraction((p - t0 * d) // s + (p - t_last * d) // s, 2)
+    return Fraction(p - d * (k - 1), 2 * s) + Fraction(p, 2 * s)
 
 
 def widest(fields: Sequence[ReceptiveField], extent: Sequence[int]) -> ReceptiveField:

@@ -102,11 +102,18 @@ def adaptive_max_window(n: int, out: int) -> int:
     return -(-(out - gcd(n, out) + n) // out)
 
 
-def format_number(value: Fraction) -> str:
+def format_number(value: Fraction | int) -> str:
     """An exact value for humans: integers as is, others to two decimals."""
-    if value.denominator == 1:
-        return str(value.numerator)
+    if isinstance(value, int) or value.denominator == 1:
+        return str(int(value))
     return f"{float(value):.2f}".rstrip("0").rstrip(".")
+
+
+def _quotient_text(span: int, s: int) -> str:
+    """``span/s + 1`` for humans, without building a Fraction when it divides."""
+    if span % s == 0:
+        return str(span // s + 1)
+    return format_number(Fraction(span, s) + 1)
 
 
 def slide_formula(n: int, k: int, s: int, lo: int = 0, hi: int = 0, d: int = 1) -> str:
@@ -122,8 +129,7 @@ def slide_formula(n: int, k: int, s: int, lo: int = 0, hi: int = 0, d: int = 1) 
         padding = f" + 2·{lo}" if lo else ""
     else:
         padding = "".join(f" + {p}" for p in (lo, hi))
-    value = Fraction(n + lo + hi - f, s) + 1
-    return f"({n}{padding} − {f})/{s} + 1 = {format_number(value)}"
+    return f"({n}{padding} − {f})/{s} + 1 = {_quotient_text(n + lo + hi - f, s)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +150,8 @@ class UnevenStride:
 def uneven_stride(n: int, k: int, s: int, lo: int = 0, hi: int = 0, d: int = 1) -> UnevenStride | None:
     """``None`` when ``(n + lo + hi − d(k − 1) − 1) mod s = 0``, else the diagnosis.
 
-    The last ``remainder`` positions after the last window are never read; the
-    right padding is used up first, the rest are input rows or columns.
+    The last ``remainder`` positions of the padded input are never read: right
+    padding, input rows or columns, and (for tiny inputs) left padding.
 
     >>> u = uneven_stride(7, 3, 3)
     >>> (u.output, u.unread_input, u.fitting_paddings, u.fitting_strides, u.fitting_inputs)
@@ -155,13 +161,15 @@ def uneven_stride(n: int, k: int, s: int, lo: int = 0, hi: int = 0, d: int = 1) 
     remainder = span % s
     if span < 0 or remainder == 0:
         return None
-    unread_padding = min(remainder, hi)
+    total = n + lo + hi
+    unread_input = max(0, min(total, lo + n) - max(total - remainder, lo))
+    unread_padding = remainder - unread_input
     return UnevenStride(
         formula=slide_formula(n, k, s, lo, hi, d),
         quotient=Fraction(span, s) + 1,
         output=span // s + 1,
         remainder=remainder,
-        unread_input=remainder - unread_padding,
+        unread_input=unread_input,
         unread_padding=unread_padding,
         fitting_paddings=_fitting_paddings(n, k, s, lo, hi, d),
         fitting_strides=_fitting_strides(span, s),

@@ -117,10 +117,9 @@ def evaluate_deconv(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     )
     check_output(out, formulas[0])
     weights_per_input = (filters // groups) * prod(kernels)
-    effective = [shapes.effective_kernel(k, d) for k, d in zip(kernels, dilations)]
     return Outcome(
         shape=(filters, *out),
-        rf=rf.transposed(effective, strides, [p[0] for p in pads], out),
+        rf=rf.transposed(kernels, strides, [p[0] for p in pads], out, dilations),
         params=c_in * weights_per_input + (filters if args["bias"] else 0),
         macs=c_in * prod(spatial) * weights_per_input,
         explain=formulas,
