@@ -250,7 +250,7 @@ CASES = [
         ("mul", "b1 4×32×32", "b2 8×1×1"),
     ),
     Case(
-        "mul-different-ranks",
+        "mul-flat-branch-channels-differ",
         HEAD
         + """\
   - parallel:
@@ -260,7 +260,7 @@ CASES = [
         - [flatten]
 """,
         "shape", 3, 5, "parallel1",
-        ("ranks", "3072"),
+        ("cannot broadcast", "3×32×32", "3072×1×1"),
     ),
     Case(
         "residual-in-block-shapes-differ",
