@@ -122,7 +122,7 @@ def explain_conv(settings: list[ConvSetting]) -> list[str]:
     kind = "Transposed convolution" if settings[0].transposed else "Convolution"
     sizes = "×".join(str(c.n) for c in settings)
     outs = "×".join(str(c.output) for c in settings)
-    lines = [f"{kind} of a {sizes} input:"]
+    lines = [f"{kind}, input {sizes}:"]
     axes = {1: ["L"], 2: ["H", "W"], 3: ["D", "H", "W"]}.get(len(settings), [str(i) for i in range(len(settings))])
     groups: dict[ConvSetting, list[str]] = {}
     for axis, c in zip(axes, settings):
