@@ -34,16 +34,18 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if isinstance(value, str):
-        return f"the string {value!r}"
+        return f"the string {value!r}" if len(value) <= 60 else f"the string {value[:57]!r}..."
     if isinstance(value, float):
         return f"the float {value!r}"
     if value is None:
         return "null"
     if isinstance(value, list):
-        return f"the list {value!r}"
+        shown = repr(value)
+        return f"the list {shown}" if len(shown) <= 60 else f"a list of {len(value):,} items"
     if isinstance(value, dict):
         return "a mapping"
-    return repr(value)
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def yaml_text(value: Any) -> str:

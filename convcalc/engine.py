@@ -20,7 +20,7 @@ from math import prod
 from typing import Any
 
 from . import expr
-from .args import check_args, describe, is_int, suggest
+from .args import MAX_INT, check_args, describe, is_int, suggest
 from .errors import Diagnostic, LayerError, Position, SpecError
 from .layers import RULES, LayerRule, Outcome
 from .loader import YMap, YNode, YScalar, YSeq, plain
@@ -355,6 +355,8 @@ class Walker:
                     "(after flatten or fc only fc, flatten, bn and shape-preserving layers apply)",
                 )
             outcome = rule.evaluate(args, flow.shape, flow.rf)
+            if max(outcome.shape) > MAX_INT:
+                raise LayerError("value", f"output size {max(outcome.shape):,} is too large (> {MAX_INT:,})")
         except LayerError as exc:
             raise self.error(exc.code, exc.message, entry.position, path, scope) from None
         return self.emit(rule.name, entry.position, path, flow, outcome, frozen)
@@ -696,31 +698,43 @@ def block_references(block: BlockDef, names: dict[str, BlockDef]) -> list[tuple[
 
 
 def check_block_cycles(spec: Spec) -> None:
-    """A block that uses itself, directly or through others, is an error."""
+    """A block that uses itself, directly or through others, is an error (iterative DFS: no recursion limit)."""
     blocks = spec.blocks
     graph = {name: block_references(block, blocks) for name, block in blocks.items()}
-    state: dict[str, int] = {}
-
-    def visit(name: str, chain: list[str]) -> None:
-        state[name] = 1
-        for used, position in graph[name]:
+    state: dict[str, int] = {}  # 1: on the current chain, 2: done
+    for root in blocks:
+        if root in state:
+            continue
+        chain = [root]
+        state[root] = 1
+        stack = [iter(graph[root])]
+        while stack:
+            step = next(stack[-1], None)
+            if step is None:
+                state[chain.pop()] = 2
+                stack.pop()
+                continue
+            used, position = step
             if state.get(used) == 1:
-                walked = chain + [name, used]
-                cycle = walked[walked.index(used):]
+                cycle = chain[chain.index(used):] + [used]
                 raise SpecError.at(
                     "block-cycle",
-                    f"block {used!r} uses itself: {' → '.join(cycle)}",
+                    f"block {used!r} uses itself: {_chain_text(cycle)}",
                     file=spec.file,
                     position=position,
-                    row=name,
+                    row=chain[-1],
                 )
-            if state.get(used) is None:
-                visit(used, chain + [name])
-        state[name] = 2
+            if used not in state:
+                state[used] = 1
+                chain.append(used)
+                stack.append(iter(graph[used]))
 
-    for name in blocks:
-        if state.get(name) is None:
-            visit(name, [])
+
+def _chain_text(cycle: list[str]) -> str:
+    if len(cycle) <= 7:
+        return " → ".join(cycle)
+    shown = " → ".join([*cycle[:3], "…", *cycle[-3:]])
+    return f"{shown} (a cycle of {len(cycle) - 1:,} blocks)"
 
 
 def _count_or_none(key: str, node: YNode | None) -> int | None:

@@ -86,15 +86,30 @@ def _loader_class(text: str) -> type:
     return c_loader if bound <= _C_LOADER_SAFE_DEPTH else yaml.SafeLoader
 
 
+def _yaml_message(exc: yaml.MarkedYAMLError, text: str) -> str:
+    """PyYAML's problem and context as one sentence, naming where an unclosed construct started."""
+    problem = exc.problem or "invalid YAML"
+    mark = exc.problem_mark
+    if mark is not None and "cannot start any token" in problem and 0 <= mark.index < len(text):
+        if text[mark.index] == "\t":
+            return "a tab character cannot indent YAML (indent with spaces)"
+    context = exc.context or ""
+    if not context:
+        return problem
+    if context.startswith("while"):
+        start = exc.context_mark
+        where = f" (started at line {start.line + 1}, column {start.column + 1})" if start is not None else ""
+        return f"{problem} {context}{where}"
+    return f"{context} {problem}"
+
+
 def load_yaml(text: str, file: str = "<spec>") -> YNode:
     """Parse one YAML document into nodes, or raise a located SpecError."""
     try:
         root = yaml.compose(text, Loader=_loader_class(text))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or "invalid YAML"
-        context = f" {exc.context}" if exc.context else ""
-        raise SpecError.at("yaml", f"YAML syntax: {problem}{context}", file=file, position=_mark(mark)) from None
+        raise SpecError.at("yaml", f"YAML syntax: {_yaml_message(exc, text)}", file=file, position=_mark(mark)) from None
     except yaml.YAMLError as exc:
         raise SpecError.at("yaml", f"YAML: {exc}", file=file) from None
     except RecursionError:
