@@ -1,11 +1,16 @@
-"""The terminal table (rich). The only module of the library that imports rich."""
+"""The terminal table. With the CLI's table renderers, the only place rich is imported.
+
+Columns are laid out here, from the plain cell texts, and only styled and
+printed by rich: rich's own Table measures every cell several times, which
+costs most of a second on ResNet-152's 665 rows.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TextIO
 
 from rich.console import Console
-from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -14,45 +19,107 @@ from ..units import human, human_bytes
 from .common import jump_text, rf_text, shape_text, visible_rows
 
 
-def build_table(
+@dataclass(frozen=True, slots=True)
+class Column:
+    title: str
+    right: bool
+    style: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    cells: tuple[str, ...]
+    style: str = ""
+    """Style of the whole line: bold for composites, italic dim for formulas."""
+    note: str = ""
+    """Text after the first cell (the ⚠ of a row with warnings)."""
+    spans: bool = False
+    """A formula line: its text spans every column."""
+
+
+def table_lines(
     report: Report, layout: str = "hwc", depth: int | None = None, explain: bool = False, compact: bool = False
-) -> Table:
-    """Rows as a rich Table; ``compact`` writes counts as 62.4M instead of 62,378,344."""
+) -> tuple[list[Column], list[Line]]:
+    """Columns and rows as plain text; ``compact`` writes counts as 62.4M instead of 62,378,344."""
     count = human if compact else (lambda value: f"{value:,}")
-    table = Table(
-        title=f"{report.name}  ·  input {shape_text(report.input_shape, layout)}  ·  {report.dtype}",
-        title_justify="left",
-        header_style="bold",
-        show_edge=False,
-        pad_edge=False,
-    )
-    table.add_column("Layer", no_wrap=True)
-    table.add_column("Type", style="cyan", no_wrap=True)
-    table.add_column(f"Output ({'H×W×C' if layout == 'hwc' else 'C×H×W'})", justify="right", no_wrap=True)
-    table.add_column("Params", justify="right", no_wrap=True)
-    table.add_column("MACs", justify="right", no_wrap=True)
-    table.add_column("Memory", justify="right", no_wrap=True)
-    table.add_column("RF", justify="right", no_wrap=True)
-    table.add_column("Jump", justify="right", no_wrap=True)
+    columns = [
+        Column("Layer", False),
+        Column("Type", False, "cyan"),
+        Column(f"Output ({'H×W×C' if layout == 'hwc' else 'C×H×W'})", True),
+        Column("Params", True),
+        Column("MACs", True),
+        Column("Memory", True),
+        Column("RF", True),
+        Column("Jump", True),
+    ]
+    lines = []
     for row in visible_rows(report, depth):
-        name = Text("  " * row.depth + row.name, style="" if row.leaf else "bold")
-        if row.warnings:
-            name.append(" ⚠", style="yellow")
-        dim = "dim" if not row.leaf else ""
-        table.add_row(
-            name,
+        cells = (
+            "  " * row.depth + row.name + (" ⚠" if row.warnings else ""),
             row.type,
             shape_text(row.output_shape, layout),
-            Text(count(row.params) if row.params else "–", style=dim),
-            Text(count(row.macs) if row.macs else "–", style=dim),
-            Text(human_bytes(row.activation_bytes), style=dim),
+            count(row.params) if row.params else "–",
+            count(row.macs) if row.macs else "–",
+            human_bytes(row.activation_bytes),
             rf_text(row.receptive_field),
             jump_text(row.receptive_field),
         )
-        if explain and row.explain:
-            for line in row.explain:
-                table.add_row(Text("  " * (row.depth + 1) + line, style="italic dim"), "", "", "", "", "", "", "")
-    return table
+        lines.append(Line(cells, "" if row.leaf else "bold", "⚠" if row.warnings else ""))
+        if explain:
+            for formula in row.explain:
+                lines.append(Line(("  " * (row.depth + 1) + formula,), "italic dim", spans=True))
+    return columns, lines
+
+
+def _widths(columns: list[Column], lines: list[Line]) -> list[int]:
+    widths = [len(c.title) for c in columns]
+    for line in lines:
+        if not line.spans:
+            for index, cell in enumerate(line.cells):
+                if len(cell) > widths[index]:
+                    widths[index] = len(cell)
+    return widths
+
+
+def _fit(text: str, width: int, right: bool) -> str:
+    return text.rjust(width) if right else text.ljust(width)
+
+
+def plain_table(columns: list[Column], lines: list[Line], title: str) -> str:
+    """The same table without styles, for pipes and files (no rich work per cell)."""
+    widths = _widths(columns, lines)
+    out = [title, " ┃ ".join(_fit(c.title, w, c.right) for c, w in zip(columns, widths)), "━╇━".join("━" * w for w in widths)]
+    for line in lines:
+        if line.spans:
+            out.append(line.cells[0])
+        else:
+            out.append(" │ ".join(_fit(cell, w, c.right) for c, w, cell in zip(columns, widths, line.cells)).rstrip())
+    return "\n".join(out) + "\n"
+
+
+def render_table_text(columns: list[Column], lines: list[Line], title: str) -> list[Text]:
+    widths = _widths(columns, lines)
+    out = [Text(title, style="italic")]
+    header = " ┃ ".join(_fit(c.title, w, c.right) for c, w in zip(columns, widths))
+    out.append(Text(header, style="bold"))
+    out.append(Text("━╇━".join("━" * w for w in widths)))
+    for line in lines:
+        if line.spans:
+            out.append(Text(line.cells[0], style=line.style))
+            continue
+        text = Text(style=line.style)
+        for index, (column, width, cell) in enumerate(zip(columns, widths, line.cells)):
+            if index:
+                text.append(" │ ")
+            padded = _fit(cell, width, column.right)
+            if index == 0 and line.note:
+                text.append(cell[: -len(line.note) - 1])
+                text.append(" " + line.note, style="yellow")
+                text.append(" " * (width - len(cell)))
+            else:
+                text.append(padded, style=column.style)
+        out.append(text)
+    return out
 
 
 def totals_table(report: Report, layout: str = "hwc") -> Table:
@@ -85,16 +152,17 @@ def print_report(
     """Table, totals and warnings. Counts are exact when they fit the terminal, else K/M/G;
     when the output is not a terminal the table is never cut."""
     console = Console(file=file, width=width, highlight=False)
-    table = build_table(report, layout, depth, explain)
-    needed = Measurement.get(console, console.options.update_width(10_000), table).maximum
-    if needed > console.width:
-        if console.is_terminal and width is None:
-            table = build_table(report, layout, depth, explain, compact=True)
-        elif width is None:
-            console = Console(file=file, width=needed, highlight=False)
-    console.print(table)
+    title = f"{report.name}  ·  input {shape_text(report.input_shape, layout)}  ·  {report.dtype}"
+    columns, lines = table_lines(report, layout, depth, explain)
+    needed = sum(_widths(columns, lines)) + 3 * (len(columns) - 1)
+    if needed > console.width and console.is_terminal and width is None:
+        columns, lines = table_lines(report, layout, depth, explain, compact=True)
+    if console.color_system is None:
+        console.file.write(plain_table(columns, lines, title))
+    else:
+        console.print(Text("\n").join(render_table_text(columns, lines, title)), crop=False, soft_wrap=True)
     console.print()
-    console.print(totals_table(report, layout))
+    console.print(totals_table(report, layout), crop=False)
     if report.warnings:
         console.print()
         for warning in report.warnings:
