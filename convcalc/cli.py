@@ -77,7 +77,7 @@ def _source_of(spec: str) -> str | None:
         return None
 
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "html")
 
 
 def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -149,6 +149,11 @@ def analyze(spec: str, fmt: str, layout: str, depth: int | None, explain: bool, 
         from .render.markdown import render_markdown
 
         click.echo(render_markdown(report, layout, depth), nl=False)
+    elif fmt == "html":
+        from .draw import draw_report
+        from .render.html import render_html
+
+        click.echo(render_html(report, layout, depth, explain, drawing=draw_report(report)), nl=False)
     else:
         from .render.table import print_report
 
@@ -395,8 +400,96 @@ def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int, max
         click.echo(compare_output.render_csv(comparison, layout), nl=False)
     elif fmt == "markdown":
         click.echo(compare_output.render_markdown(comparison, layout), nl=False)
+    elif fmt == "html":
+        from .render.html import render_compare_html
+
+        click.echo(render_compare_html(comparison, layout), nl=False)
     else:
         compare_output.print_comparison(comparison, layout=layout)
+
+
+def _padding_value(text: str) -> Any:
+    if text in ("same", "valid", "half", "full"):
+        return text
+    values = _dims(text, "--padding")
+    return values[0] if len(values) == 1 else values
+
+
+@main.command()
+@click.argument("target")
+@click.argument("size", required=False)
+@click.option("--kernel", "-k", default=None, help="conv: kernel size, 3 or 1x7.")
+@click.option("--stride", "-s", default="1", show_default=True, help="conv: stride.")
+@click.option("--padding", "-p", default="0", show_default=True, help="conv: padding, a number, 1x0, or same, valid, half, full.")
+@click.option("--dilation", "-d", default="1", show_default=True, help="conv: dilation.")
+@click.option("--transposed", is_flag=True, help="conv: draw a transposed convolution as a direct one over inserted zeros.")
+@click.option("--output-padding", default="0", show_default=True, help="conv: output padding of a transposed convolution.")
+@click.option("--frame", type=click.IntRange(min=0), default=None, help="conv: one still at this output position, no animation.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the SVG here (default: standard output).")
+@click.option("--max-rows", type=click.IntRange(min=1), default=None, help="Cap on rows a spec may expand to.")
+def draw(
+    target: str,
+    size: str | None,
+    kernel: str | None,
+    stride: str,
+    padding: str,
+    dilation: str,
+    transposed: bool,
+    output_padding: str,
+    frame: int | None,
+    output: str | None,
+    max_rows: int | None,
+) -> None:
+    """Draw as SVG: one convolution (TARGET 'conv'), or a whole spec.
+
+    'conv SIZE --kernel F ...' draws the input grid (one SIZE is a square,
+    as the slides' 7×7; 7x5 is one size per dimension) with its padding shaded,
+    the kernel window (dilation gaps included) and the output grid, animated
+    through every output position (SMIL, no JavaScript); --frame i gives one
+    still. A spec is drawn as its volumes, boxes scaled to their size, as the
+    AlexNet and VGG figures on the slides.
+
+    \b
+    Example:
+        convcalc draw conv 5 --kernel 3 --stride 2 --padding 1 -o conv.svg
+        convcalc draw conv 3 --kernel 3 --stride 2 --padding 1 --transposed --output-padding 1 -o deconv.svg
+        convcalc draw alexnet -o alexnet.svg
+    """
+    if target == "conv":
+        if size is None or kernel is None:
+            raise click.UsageError("draw conv needs SIZE and --kernel, e.g. convcalc draw conv 5 --kernel 3")
+        from .draw import draw_conv
+
+        sizes = _dims(size, "SIZE")
+        one = lambda values: values[0] if len(values) == 1 else values  # noqa: E731
+        try:
+            svg = draw_conv(
+                sizes * 2 if len(sizes) == 1 else sizes,
+                one(_dims(kernel, "--kernel")),
+                stride=one(_dims(stride, "--stride")),
+                padding=_padding_value(padding),
+                dilation=one(_dims(dilation, "--dilation")),
+                transposed=transposed,
+                output_padding=one(_dims(output_padding, "--output-padding")),
+                frame=frame,
+            )
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+    else:
+        if size is not None:
+            raise click.UsageError(f"unexpected {size!r}: SIZE goes with 'draw conv' only")
+        from .draw import draw_report
+
+        try:
+            report, _ = load_report(target, max_rows)
+        except SpecError as error:
+            sys.exit(report_error(error, _source_of(target)))
+        svg = draw_report(report)
+    if output:
+        Path(output).write_text(svg, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(svg, nl=False)
 
 
 @main.command()

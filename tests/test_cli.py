@@ -28,7 +28,7 @@ def test_version() -> None:
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["analyze"], ["list"], ["check"], ["compare"], ["conv"], ["rf"], ["zoo"], ["schema"]]
+    "command", [[], ["analyze"], ["list"], ["check"], ["compare"], ["conv"], ["rf"], ["zoo"], ["schema"], ["draw"]]
 )
 def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     result = run(*command, "--help")
