@@ -23,7 +23,7 @@ from . import expr
 from .args import MAX_INT, check_args, describe, is_int, suggest
 from .errors import Diagnostic, LayerError, Position, SpecError
 from .layers import RULES, LayerRule, Outcome
-from .loader import YMap, YNode, YScalar, YSeq, plain
+from .loader import YMap, YNode, YScalar, YSeq, duplicate_error, plain
 from .receptive import ReceptiveField, widest
 from .report import Report, Row
 from .spec import COMMON_KEYS, COMPOSITES, BlockDef, Spec
@@ -89,6 +89,8 @@ class _Entry:
     position: Position
     name: str | None
     common: dict[str, YNode]
+    maps: tuple[YNode, ...] = ()
+    """The entry's own mappings, checked for repeated keys once the row has a name."""
     repeat: int | None = None
     trainable: bool = True
     condition: bool = True
@@ -134,6 +136,8 @@ class Walker:
         tensor = self.memory.allocate(prod(shape) * self.element_bytes)
         flow = _Flow(shape, ReceptiveField.of_input(shape[1:]), tensor)
         flow, _ = self.walk_list(self.spec.layers, flow, (), _Scope(), frozen=False)
+        if self.spec.duplicated:
+            raise duplicate_error(self.spec.duplicated[0], self.file)
         return Report(
             name=self.spec.name,
             file=self.file,
@@ -273,7 +277,7 @@ class Walker:
         self.check_type(type_name, position, prefix, scope)
         common = {key: resolve(args.entries[key], scope, self, prefix, position) for key in COMMON_KEYS if key in args.entries}
         rest = YMap({k: v for k, v in args.entries.items() if k not in COMMON_KEYS}, args.pos, args.key_pos)
-        return _Entry(type_name, rest, position, None, common)
+        return _Entry(type_name, rest, position, None, common, (node, args))
 
     def read_common(self, entry: _Entry, counters: dict[str, int], scope: _Scope, prefix: tuple[str, ...]) -> None:
         """``name``, ``repeat``, ``trainable`` and ``if``, checked with the row's name in every message."""
@@ -283,6 +287,10 @@ class Walker:
         if "name" in common:
             entry.name = self.check_name(plain(common["name"]), entry.position, prefix + (tentative,), scope)
         path = prefix + (entry.name or tentative,)
+        for mapping in entry.maps:
+            if isinstance(mapping, YMap) and mapping.duplicate is not None:
+                dup = mapping.duplicate
+                raise self.error("duplicate-key", dup.message(), dup.position, path, scope)
         try:
             entry.repeat = _count_or_none("repeat", common.get("repeat"))
             entry.trainable = _flag("trainable", common.get("trainable"), True)

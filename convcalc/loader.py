@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 import yaml
+import yaml.reader
 from yaml.constructor import ConstructorError, SafeConstructor
 
 from .errors import NOWHERE, Position, SpecError
@@ -41,11 +42,24 @@ class YSeq:
     pos: Position = NOWHERE
 
 
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A key written twice in one mapping: reported by whoever reads the mapping, naming its row."""
+
+    key: str
+    position: Position
+    first: Position
+
+    def message(self) -> str:
+        return f"duplicate key {self.key!r} (first at line {self.first.line}); YAML would silently keep the last"
+
+
 @dataclass(slots=True, eq=False)
 class YMap:
     entries: dict[str, "YNode"]
     pos: Position = NOWHERE
     key_pos: dict[str, Position] = field(default_factory=dict)
+    duplicate: Duplicate | None = None
 
     def position_of(self, key: str) -> Position:
         return self.key_pos.get(key, self.pos)
@@ -104,19 +118,52 @@ def _yaml_message(exc: yaml.MarkedYAMLError, text: str) -> str:
 
 
 def load_yaml(text: str, file: str = "<spec>") -> YNode:
-    """Parse one YAML document into nodes, or raise a located SpecError."""
+    """Parse one YAML document into nodes, or raise a located SpecError (duplicate keys included)."""
+    root, duplicated = load_document(text, file)
+    if duplicated:
+        raise duplicate_error(duplicated[0], file)
+    return root
+
+
+def duplicate_error(mapping: YMap, file: str, row: str = "") -> SpecError:
+    assert mapping.duplicate is not None
+    dup = mapping.duplicate
+    return SpecError.at("duplicate-key", dup.message(), file=file, position=dup.position, row=row)
+
+
+def load_document(text: str, file: str = "<spec>") -> tuple[YNode, list[YMap]]:
+    """Parse one YAML document into nodes, and the mappings that repeat a key (in document order).
+
+    Duplicate keys are left to the reader of each mapping, which knows the
+    row to name; everything else wrong with the YAML is raised here.
+    """
     try:
         root = yaml.compose(text, Loader=_loader_class(text))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise SpecError.at("yaml", f"YAML syntax: {_yaml_message(exc, text)}", file=file, position=_mark(mark)) from None
+    except yaml.reader.ReaderError as exc:
+        index = max(exc.position, 0)
+        line = text.count("\n", 0, index) + 1
+        column = index - (text.rfind("\n", 0, index) + 1) + 1
+        character = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise SpecError.at(
+            "yaml",
+            f"YAML: unacceptable character #x{character:04x}: control characters are not allowed",
+            file=file,
+            position=Position(line, column),
+        ) from None
     except yaml.YAMLError as exc:
-        raise SpecError.at("yaml", f"YAML: {exc}", file=file) from None
+        message = " ".join(str(exc).split())
+        raise SpecError.at("yaml", f"YAML: {message}", file=file, position=Position(1, 1)) from None
     except RecursionError:
         raise SpecError.at("too-deep", "YAML nesting is too deep", file=file, position=Position(1, 1)) from None
     if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _TAG + "null" and not root.value):
         raise SpecError.at("empty", "the file holds no YAML document", file=file, position=Position(1, 1))
-    return _Converter(file).convert(root)
+    converter = _Converter(file)
+    node = converter.convert(root)
+    duplicated = sorted(converter.duplicated, key=lambda m: (m.duplicate.position.line, m.duplicate.position.column))  # type: ignore[union-attr]
+    return node, duplicated
 
 
 class _Converter:
@@ -128,6 +175,7 @@ class _Converter:
         self.active: set[int] = set()
         self.sizes: dict[int, int] = {}
         self.constructor = SafeConstructor()
+        self.duplicated: list[YMap] = []
 
     def bad_tag(self, node: Any) -> SpecError:
         shown = node.tag.replace(_TAG, "!!", 1)
@@ -213,6 +261,7 @@ class _Converter:
         entries: dict[str, YNode] = {}
         key_pos: dict[str, Position] = {}
         merged: dict[str, tuple[YNode, Position]] = {}
+        duplicate: Duplicate | None = None
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 if key_node.tag not in (_TAG + "seq", _TAG + "map"):
@@ -227,19 +276,19 @@ class _Converter:
                 raise self.bad_tag(key_node)
             name = str(key_node.value)
             if name in entries:
-                first = key_pos[name]
-                raise self.fail(
-                    "duplicate-key",
-                    f"duplicate key {name!r} (first at line {first.line}); YAML would silently keep the last",
-                    key_node,
-                )
+                if duplicate is None:
+                    duplicate = Duplicate(name, _mark(key_node.start_mark), key_pos[name])
+                continue
             entries[name] = self._convert(value_node, depth + 1)
             key_pos[name] = _mark(key_node.start_mark)
         for k, (v, pos) in merged.items():
             if k not in entries:
                 entries[k] = v
                 key_pos[k] = pos
-        return YMap(entries, _mark(node.start_mark), key_pos)
+        result = YMap(entries, _mark(node.start_mark), key_pos, duplicate)
+        if duplicate is not None:
+            self.duplicated.append(result)
+        return result
 
     def _merge_sources(self, value_node: Any, depth: int) -> list[YMap]:
         converted = self._convert(value_node, depth + 1)

@@ -15,7 +15,7 @@ from typing import Any
 from .args import MAX_INT, describe, is_int, suggest, yaml_text
 from .errors import NOWHERE, Position, SpecError
 from .layers import RULES
-from .loader import YMap, YNode, YScalar, YSeq, from_python, load_yaml, plain
+from .loader import YMap, YNode, YScalar, YSeq, duplicate_error, from_python, load_document, plain
 from .units import parse_quantity
 
 FORMAT_VERSION = 1
@@ -62,6 +62,8 @@ class Spec:
     blocks: dict[str, BlockDef] = field(default_factory=dict)
     budget: Budget | None = None
     position: Position = NOWHERE
+    duplicated: list[YMap] = field(default_factory=list)
+    """Mappings with a repeated key, reported with their row by the graph walk."""
 
     @property
     def dtype_bytes(self) -> int:
@@ -78,7 +80,15 @@ class _Reader:
             message = f"{message} ({hint})"
         return SpecError.at(code, message, file=self.file, position=position, hint=hint)
 
+    def unique(self, node: YNode | None) -> None:
+        """Report a repeated key in a mapping read here (no row to name at the top level)."""
+        if isinstance(node, YMap) and node.duplicate is not None:
+            raise duplicate_error(node, self.file)
+
     def read(self, root: YNode) -> Spec:
+        self.unique(root)
+        for key in ("input", "budget", "blocks"):
+            self.unique(root.entries.get(key) if isinstance(root, YMap) else None)
         if not isinstance(root, YMap):
             raise self.error("type", f"a spec is a mapping with a 'layers' list, got {describe(plain(root))}", root)
         for key in root.entries:
@@ -134,7 +144,7 @@ class _Reader:
         if node is None:
             return "float32"
         value = plain(node)
-        if value not in DTYPE_BYTES:
+        if not isinstance(value, str) or value not in DTYPE_BYTES:
             raise self.error(
                 "value",
                 f"dtype must be one of {', '.join(DTYPE_BYTES)}, got {describe(value)}",
@@ -194,6 +204,8 @@ class _Reader:
             raise self.error("block-name", f"block name {name!r} must be non-empty and contain no '/'", position)
         if not isinstance(body, YMap):
             raise self.error("type", f"block {name!r} must be a mapping with 'layers' (and 'params')", body)
+        self.unique(body)
+        self.unique(body.entries.get("params"))
         for key in body.entries:
             if key not in ("params", "layers", "description"):
                 raise self.error(
@@ -246,12 +258,15 @@ class _Reader:
         return Budget(limits, positions)
 
 
-def read_spec(root: YNode, file: str = "<spec>") -> Spec:
-    return _Reader(file).read(root)
+def read_spec(root: YNode, file: str = "<spec>", duplicated: list[YMap] | None = None) -> Spec:
+    spec = _Reader(file).read(root)
+    spec.duplicated = list(duplicated or [])
+    return spec
 
 
 def load_text(text: str, file: str = "<spec>") -> Spec:
-    return read_spec(load_yaml(text, file), file)
+    root, duplicated = load_document(text, file)
+    return read_spec(root, file, duplicated)
 
 
 def load_data(data: Any, file: str = "<spec>") -> Spec:

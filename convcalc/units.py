@@ -92,6 +92,9 @@ def parse_quantity(text: str | int | float, unit: str = "count") -> int:
         return text
     if isinstance(text, float):
         text = repr(text)
+    if not isinstance(text, str):
+        shown = "a mapping" if isinstance(text, dict) else "a list" if isinstance(text, list) else repr(text)
+        raise ValueError(f"expected a number with an optional K/M/G suffix, got {shown}")
     match = _QUANTITY.match(text)
     if not match:
         raise ValueError(f"expected a number with an optional K/M/G suffix, got {text!r}")

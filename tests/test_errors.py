@@ -492,7 +492,6 @@ layers:
         HEAD + "  - conv: {filters: 8, kernel: 3, filters: 4}\n",
         "duplicate-key", 3, 35, "conv1",
         ("'filters'", "first at line 3"),
-        wrong_row="found while reading YAML, so no row is named (expected 'conv1: duplicate key ...')",
     ),
     Case(
         "duplicate-top-level-key",
