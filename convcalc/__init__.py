@@ -5,16 +5,13 @@
 ((96, 55, 55), 62378344)
 
 The library imports neither click nor rich: only the CLI and the table
-renderer do.
+renderer do. Its names are loaded on first use, so that ``import convcalc``
+(and ``convcalc --version``) costs next to nothing.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from .errors import ConvcalcError, Diagnostic, Position, SpecError
-from .report import Report, Row, Totals
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 __all__ = [
@@ -30,9 +27,38 @@ __all__ = [
     "__version__",
 ]
 
+if TYPE_CHECKING:
+    from pathlib import Path
 
-def load(source: str | Path | dict[str, Any], *, file: str | None = None) -> "Spec":  # noqa: F821
+    from .errors import ConvcalcError, Diagnostic, Position, SpecError
+    from .report import Report, Row, Totals
+    from .spec import Spec
+
+_LAZY = {
+    "ConvcalcError": "errors",
+    "Diagnostic": "errors",
+    "Position": "errors",
+    "SpecError": "errors",
+    "Report": "report",
+    "Row": "report",
+    "Totals": "report",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'convcalc' has no attribute {name!r}")
+
+
+def load(source: "str | Path | dict[str, Any]", *, file: str | None = None) -> "Spec":
     """Read a spec from a path, YAML text or a dict, without analyzing it."""
+    from pathlib import Path
+
     from . import spec
 
     if isinstance(source, dict):
@@ -47,8 +73,8 @@ def load(source: str | Path | dict[str, Any], *, file: str | None = None) -> "Sp
 
 
 def analyze(
-    source: str | Path | dict[str, Any], *, file: str | None = None, max_rows: int | None = None
-) -> Report:
+    source: "str | Path | dict[str, Any]", *, file: str | None = None, max_rows: int | None = None
+) -> "Report":
     """Analyze a spec given as a path, YAML text, or a dict; raise SpecError on a bad spec."""
     from .engine import DEFAULT_MAX_ROWS, analyze_spec
 

@@ -1,5 +1,5 @@
 """``python -m convcalc``."""
 
-from .cli import main
+from .launch import main
 
-main(prog_name="convcalc")
+main()
