@@ -9,7 +9,6 @@ dimensions later, by :func:`per_dim`, when the input shape is known.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -210,6 +209,8 @@ def pad_pairs(key: str, value: PadSpec, ndim: int) -> tuple[tuple[int, int], ...
 def suggest(word: Any, options: Iterable[str]) -> str:
     if not isinstance(word, str):
         return ""
+    import difflib
+
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else ""
 

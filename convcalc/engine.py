@@ -14,10 +14,12 @@ until their merge, which allocates its own output). The input tensor counts.
 
 from __future__ import annotations
 
+import gc
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from math import prod
-from typing import Any
+from typing import Any, Iterator
 
 from . import expr
 from .args import MAX_INT, check_args, describe, is_int, suggest
@@ -394,7 +396,7 @@ class Walker:
                 activation_bytes=nbytes,
                 receptive_field=outcome.rf,
                 warnings=warnings,
-                explain=outcome.explain,
+                formulas=outcome.explain,
             )
         )
         return _Flow(outcome.shape, outcome.rf, tensor), _Totals(outcome.params, trainable, outcome.buffers, outcome.macs, nbytes)
@@ -768,4 +770,18 @@ def _flag(key: str, node: YNode | None, default: bool, allow_int: bool = False) 
 
 
 def analyze_spec(spec: Spec, max_rows: int = DEFAULT_MAX_ROWS) -> Report:
-    return Walker(spec, max_rows).run()
+    """Walk the spec into a report. The cycle collector is paused meanwhile: the walk
+    makes no reference cycles, and at 10⁵ rows its collections cost a quarter of the time."""
+    with paused_gc():
+        return Walker(spec, max_rows).run()
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -13,6 +13,7 @@ parentheses, ``min(...)`` and ``max(...)``. Nothing is ever passed to
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Mapping
 
 from .errors import LayerError
@@ -146,7 +147,25 @@ _CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
 
 
 def evaluate(text: str, params: Mapping[str, Any]) -> int:
-    """The integer value of ``text``, or a LayerError (code ``expression``)."""
+    """The integer value of ``text``, or a LayerError (code ``expression``).
+
+    Memoized on the text and the parameters it can see: every use of a block
+    evaluates the same few expressions with the same values.
+    """
+    try:
+        key = (text, tuple((name, type(value).__name__, value) for name, value in params.items()))
+        hash(key)
+    except TypeError:
+        return _evaluate(text, params)
+    return _cached(key)
+
+
+@lru_cache(maxsize=4096)
+def _cached(key: tuple[str, tuple[tuple[str, str, Any], ...]]) -> int:
+    return _evaluate(key[0], {name: value for name, _, value in key[1]})
+
+
+def _evaluate(text: str, params: Mapping[str, Any]) -> int:
     if len(text) > MAX_LENGTH:
         raise LayerError("expression", f"expression longer than {MAX_LENGTH} characters")
     if not text.strip():

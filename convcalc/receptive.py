@@ -28,8 +28,10 @@ def _exact(value: Number) -> Number:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReceptiveField:
+    """Treated as immutable (every step returns a new one); not frozen, for speed."""
+
     size: tuple[Number, ...]
     jump: tuple[Number, ...]
     start: tuple[Number, ...]

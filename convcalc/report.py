@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from math import prod
-from typing import Any
+from typing import Any, Callable
 
 from .errors import Diagnostic, Position
 from .receptive import ReceptiveField
@@ -19,8 +19,11 @@ REPORT_FORMAT = 1
 ACTIVATION_TYPES = frozenset({"conv", "deconv", "fc"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Row:
+    """One row of the report. Treated as immutable; not frozen, because a frozen
+    dataclass costs several times more to build and a spec can have 10⁶ rows."""
+
     name: str
     type: str
     path: tuple[str, ...]
@@ -35,7 +38,13 @@ class Row:
     receptive_field: ReceptiveField
     leaf: bool = True
     warnings: tuple[Diagnostic, ...] = ()
-    explain: tuple[str, ...] = ()
+    formulas: Callable[[], tuple[str, ...]] | tuple[str, ...] = ()
+    """The worked formulas (written on demand, see :attr:`explain`)."""
+
+    @property
+    def explain(self) -> tuple[str, ...]:
+        """The row's worked formulas, e.g. ``(227 − 11)/4 + 1 = 55`` per dimension."""
+        return self.formulas() if callable(self.formulas) else self.formulas
 
     @property
     def depth(self) -> int:

@@ -270,7 +270,10 @@ def load_text(text: str, file: str = "<spec>") -> Spec:
 
 
 def load_data(data: Any, file: str = "<spec>") -> Spec:
-    return read_spec(from_python(data), file)
+    from .engine import paused_gc
+
+    with paused_gc():
+        return read_spec(from_python(data), file)
 
 
 def read_text_file(path: str | Path) -> str:

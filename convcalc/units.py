@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 _SUFFIXES = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K"))
 _BYTE_SUFFIXES = ((10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "KB"))
@@ -106,6 +105,8 @@ def parse_quantity(text: str | int | float, unit: str = "count") -> int:
     if key not in table:
         options = "K, M, G, T" + (", B, KB, MB, GB, KiB, MiB, GiB" if unit == "bytes" else "")
         raise ValueError(f"unknown unit {suffix!r} in {text!r} (use {options})")
+    from decimal import Decimal, InvalidOperation
+
     try:
         value = Decimal(number) * (Decimal(10) ** int(exponent or 0)) * table[key]
     except InvalidOperation:

@@ -24,7 +24,7 @@ Args = dict[str, Any]
 Evaluate = Callable[[Args, Shape, ReceptiveField], "Outcome"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outcome:
     shape: Shape
     rf: ReceptiveField
@@ -32,7 +32,8 @@ class Outcome:
     macs: int = 0
     buffers: int = 0
     warnings: tuple[tuple[str, str], ...] = ()
-    explain: tuple[str, ...] = ()
+    explain: Callable[[], tuple[str, ...]] | tuple[str, ...] = ()
+    """The worked formulas, or a function that writes them (only --explain asks)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,10 +64,15 @@ def evaluate_conv(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     out = tuple(
         shapes.conv_output(n, k, s, lo, hi, d) for n, k, s, d, (lo, hi) in zip(spatial, kernels, strides, dilations, pads)
     )
-    formulas = tuple(
-        shapes.slide_formula(n, k, s, lo, hi, d) for n, k, s, d, (lo, hi) in zip(spatial, kernels, strides, dilations, pads)
-    )
-    check_output(out, formulas[0])
+
+    def formulas() -> tuple[str, ...]:
+        return tuple(
+            shapes.slide_formula(n, k, s, lo, hi, d)
+            for n, k, s, d, (lo, hi) in zip(spatial, kernels, strides, dilations, pads)
+        )
+
+    if min(out) < 1:
+        check_output(out, formulas()[0])
     per_filter = (c_in // groups) * prod(kernels)
     warning = uneven_stride_warning(spatial, kernels, strides, dilations, pads)
     return Outcome(

@@ -26,11 +26,15 @@ def _pool(type_name: str) -> Any:
             shapes.pool_output(n, k, s, lo, hi, d, ceil_mode)
             for n, k, s, d, (lo, hi) in zip(spatial, kernels, strides, dilations, pads)
         )
-        formulas = tuple(
-            shapes.slide_formula(n, k, s, lo, hi, d) + (f" → ceil mode: {o}" if ceil_mode else "")
-            for n, k, s, d, (lo, hi), o in zip(spatial, kernels, strides, dilations, pads, out)
-        )
-        check_output(out, formulas[0])
+
+        def formulas() -> tuple[str, ...]:
+            return tuple(
+                shapes.slide_formula(n, k, s, lo, hi, d) + (f" → ceil mode: {o}" if ceil_mode else "")
+                for n, k, s, d, (lo, hi), o in zip(spatial, kernels, strides, dilations, pads, out)
+            )
+
+        if min(out) < 1:
+            check_output(out, formulas()[0])
         warnings = []
         too_much = [(k, max(p)) for k, p in zip(kernels, pads) if max(p) > k // 2]
         if too_much:

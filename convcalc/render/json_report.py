@@ -12,8 +12,7 @@ from typing import Any
 from ..report import Report
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def render_document(data: dict[str, Any], listed: tuple[str, ...] = ("rows", "warnings")) -> str:

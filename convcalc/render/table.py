@@ -1,4 +1,4 @@
-"""The terminal table. With the CLI's table renderers, the only place rich is imported.
+"""The terminal table. Rich is imported only to style it for a terminal.
 
 Columns are laid out here, from the plain cell texts, and only styled and
 printed by rich: rich's own Table measures every cell several times, which
@@ -8,11 +8,12 @@ costs most of a second on ResNet-152's 665 rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TextIO
+import os
+import sys
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.text import Text
 
 from ..report import Report
 from ..units import human, human_bytes
@@ -97,7 +98,9 @@ def plain_table(columns: list[Column], lines: list[Line], title: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_table_text(columns: list[Column], lines: list[Line], title: str) -> list[Text]:
+def render_table_text(columns: list[Column], lines: list[Line], title: str) -> list["Text"]:
+    from rich.text import Text
+
     widths = _widths(columns, lines)
     out = [Text(title, style="italic")]
     header = " ┃ ".join(_fit(c.title, w, c.right) for c, w in zip(columns, widths))
@@ -122,23 +125,39 @@ def render_table_text(columns: list[Column], lines: list[Line], title: str) -> l
     return out
 
 
-def totals_table(report: Report, layout: str = "hwc") -> Table:
+def totals_rows(report: Report, layout: str = "hwc") -> list[tuple[str, str, str, str]]:
+    """(label, human value, exact value, what it counts) for each total."""
     t = report.totals
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column(justify="right")
-    grid.add_column(justify="right", style="dim")
-    frozen = f"  ({t.trainable_params:,} trainable, {t.frozen_params:,} frozen)" if t.frozen_params else ""
-    grid.add_row("Parameters", human(t.params), f"{t.params:,}{frozen}")
+    frozen = f"{t.trainable_params:,} trainable, {t.frozen_params:,} frozen" if t.frozen_params else ""
+    rows = [("Parameters", human(t.params), f"{t.params:,}", frozen)]
     if t.buffers:
-        grid.add_row("Buffers", human(t.buffers), f"{t.buffers:,}  (BN running statistics, not parameters)")
-    grid.add_row("MACs", human(t.macs), f"{t.macs:,}  (multiply-accumulates of conv, deconv, fc)")
-    grid.add_row("FLOPs", human(t.flops), f"{t.flops:,}  (= 2 × MACs)")
-    grid.add_row("Activations", human_bytes(t.activation_bytes), f"{t.activation_bytes:,} B  (sum of row outputs)")
-    grid.add_row("Peak memory", human_bytes(t.peak_activation_bytes), f"{t.peak_activation_bytes:,} B  (most alive at once)")
-    grid.add_row("Param memory", human_bytes(t.param_bytes), f"{t.param_bytes:,} B  ({report.dtype})")
-    grid.add_row("Output", shape_text(report.output_shape, layout), "")
-    return grid
+        rows.append(("Buffers", human(t.buffers), f"{t.buffers:,}", "BN running statistics, not parameters"))
+    rows += [
+        ("MACs", human(t.macs), f"{t.macs:,}", "multiply-accumulates of conv, deconv, fc"),
+        ("FLOPs", human(t.flops), f"{t.flops:,}", "= 2 × MACs"),
+        ("Activations", human_bytes(t.activation_bytes), f"{t.activation_bytes:,} B", "sum of row outputs"),
+        ("Peak memory", human_bytes(t.peak_activation_bytes), f"{t.peak_activation_bytes:,} B", "most alive at once"),
+        ("Param memory", human_bytes(t.param_bytes), f"{t.param_bytes:,} B", report.dtype),
+        ("Output", shape_text(report.output_shape, layout), "", ""),
+    ]
+    return rows
+
+
+def _plain_totals(rows: list[tuple[str, str, str, str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    return "".join(
+        f"{a.ljust(widths[0])}  {b.rjust(widths[1])}  {c.rjust(widths[2])}  {d}".rstrip() + "\n" for a, b, c, d in rows
+    )
+
+
+def wants_color(stream: TextIO) -> bool:
+    """Styles only for a terminal (and never under NO_COLOR or TERM=dumb; FORCE_COLOR forces them)."""
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
 
 def print_report(
@@ -149,20 +168,35 @@ def print_report(
     explain: bool = False,
     width: int | None = None,
 ) -> None:
-    """Table, totals and warnings. Counts are exact when they fit the terminal, else K/M/G;
-    when the output is not a terminal the table is never cut."""
-    console = Console(file=file, width=width, highlight=False)
+    """Table, totals and warnings. On a terminal, styled by rich, with counts in K/M/G
+    when exact ones don't fit; elsewhere plain text, never cut, and rich is not imported."""
+    stream = file if file is not None else sys.stdout
     title = f"{report.name}  ·  input {shape_text(report.input_shape, layout)}  ·  {report.dtype}"
     columns, lines = table_lines(report, layout, depth, explain)
+    if not wants_color(stream):
+        parts = [plain_table(columns, lines, title), "\n", _plain_totals(totals_rows(report, layout))]
+        if report.warnings:
+            parts += ["\n", *(w.format() + "\n" for w in report.warnings)]
+        stream.write("".join(parts))
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(file=stream, width=width, highlight=False)
     needed = sum(_widths(columns, lines)) + 3 * (len(columns) - 1)
-    if needed > console.width and console.is_terminal and width is None:
+    if needed > console.width and width is None:
         columns, lines = table_lines(report, layout, depth, explain, compact=True)
-    if console.color_system is None:
-        console.file.write(plain_table(columns, lines, title))
-    else:
-        console.print(Text("\n").join(render_table_text(columns, lines, title)), crop=False, soft_wrap=True)
+    console.print(Text("\n").join(render_table_text(columns, lines, title)), crop=False, soft_wrap=True)
     console.print()
-    console.print(totals_table(report, layout), crop=False)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(justify="right")
+    grid.add_column(justify="right", style="dim")
+    grid.add_column(style="dim")
+    for row in totals_rows(report, layout):
+        grid.add_row(*row)
+    console.print(grid, crop=False)
     if report.warnings:
         console.print()
         for warning in report.warnings:
