@@ -215,12 +215,33 @@ def suggest(word: Any, options: Iterable[str]) -> str:
     return f"did you mean {close[0]!r}?" if close else ""
 
 
+SYNONYMS = {
+    "out_channels": "filters",
+    "num_filters": "filters",
+    "channels": "filters",
+    "kernel_size": "kernel",
+    "pool_size": "kernel",
+    "strides": "stride",
+    "dilation_rate": "dilation",
+    "out_features": "units",
+    "features": "units",
+    "use_bias": "bias",
+    "p": "rate",
+    "negative_slope": "slope",
+    "num_groups": "groups",
+    "output_size": "output",
+    "scale_factor": "scale",
+}
+"""Other tools' names for convcalc's keys (PyTorch, Keras), for "did you mean"."""
+
+
 def check_args(schema: dict[str, Arg], given: dict[str, Any], where: str) -> dict[str, Any]:
     """Check ``given`` against ``schema``; fill defaults. Raises LayerError."""
     for key in given:
         if key not in schema:
             valid = ", ".join(sorted(schema)) or "none"
-            hint = suggest(key, schema)
+            synonym = SYNONYMS.get(key)
+            hint = f"did you mean {synonym!r}?" if synonym in schema else suggest(key, schema)
             raise LayerError(
                 "unknown-key",
                 f"unknown key {key!r} for {where}" + (f" ({hint})" if hint else f" (valid: {valid})"),

@@ -135,6 +135,7 @@ class Walker:
     def run(self) -> Report:
         shape = self.spec.input_shape
         check_block_cycles(self.spec)
+        self.check_size()
         tensor = self.memory.allocate(prod(shape) * self.element_bytes)
         flow = _Flow(shape, ReceptiveField.of_input(shape[1:]), tensor)
         flow, _ = self.walk_list(self.spec.layers, flow, (), _Scope(), frozen=False)
@@ -154,6 +155,18 @@ class Walker:
             budget_positions=dict(self.spec.budget.positions) if self.spec.budget else {},
             receptive_field=flow.rf,
         )
+
+    def check_size(self) -> None:
+        """Fail before expanding when the spec surely makes more rows than the cap (a block fan-out bomb)."""
+        least = RowCounter(self.spec).least(self.spec.layers)
+        if least > self.max_rows:
+            raise SpecError.at(
+                "too-many-rows",
+                f"the spec expands to at least {least:,} rows, more than the cap of {self.max_rows:,} "
+                "(raise it with --max-rows)",
+                file=self.file,
+                position=self.spec.layers.pos,
+            )
 
     def walk_list(
         self, items: YNode, flow: _Flow, prefix: tuple[str, ...], scope: _Scope, frozen: bool
@@ -436,6 +449,14 @@ class Walker:
             )
         entry = self.read_entry(node, scope, prefix)
         entry.position = owner.position
+        if entry.common:
+            raise self.error(
+                "value",
+                f"the activation takes no {', '.join(entry.common)}: write it as an entry of its own",
+                owner.position,
+                owner_path,
+                scope,
+            )
         if copy == 1:
             counters[rule.name] = counters.get(rule.name, 0) + 1
         base = f"{rule.name}{counters[rule.name]}"
@@ -590,7 +611,7 @@ class Walker:
         tensor = self.memory.allocate(prod(shape) * self.element_bytes)
         for _, out in outputs:
             self.memory.release(out.tensor)
-        rf = widest([out.rf for _, out in outputs], shape[1:])
+        rf = widest([out.rf for _, out in outputs], shape[1:] if len(shape) > 1 else None)
         return _Flow(shape, rf, tensor), totals
 
 
@@ -682,6 +703,65 @@ def _substitute(node: YScalar, scope: _Scope, walker: Walker, path: tuple[str, .
 
 
 # ----- static checks --------------------------------------------------------------
+
+
+class RowCounter:
+    """A lower bound on the rows a layer list expands to, found without expanding it.
+
+    Entries under ``if`` count 0 and every ``repeat`` counts once (repeats
+    are checked as they are walked), so the bound never exceeds the truth;
+    blocks are counted once each (memoized), so a small file that fans out
+    through blocks is measured in time linear in its size. Runs after the
+    cycle check.
+    """
+
+    def __init__(self, spec: Spec) -> None:
+        self.blocks = spec.blocks
+        self.memo: dict[str, int] = {}
+        self.lists: dict[int, int] = {}
+
+    def least(self, items: YNode) -> int:
+        if not isinstance(items, YSeq):
+            return 0
+        key = id(items)
+        if key not in self.lists:
+            self.lists[key] = sum(self.entry(item) for item in items.items)
+        return self.lists[key]
+
+    def block(self, name: str) -> int:
+        if name not in self.memo:
+            self.memo[name] = 0  # a cycle was ruled out; this only guards re-entry
+            self.memo[name] = 1 + self.least(self.blocks[name].layers)
+        return self.memo[name]
+
+    def entry(self, node: YNode) -> int:
+        if isinstance(node, YScalar):
+            if isinstance(node.value, str) and node.value in self.blocks:
+                return self.block(node.value)
+            return 0 if isinstance(node.value, str) and node.value.startswith("$") else 1
+        if not isinstance(node, YMap) or len(node.entries) != 1:
+            return 0
+        ((kind, args),) = node.entries.items()
+        entries = args.entries if isinstance(args, YMap) else {}
+        if "if" in entries:
+            return 0
+        if kind in self.blocks:
+            one = self.block(kind)
+        elif kind == "sequence":
+            one = 1 + self.least(entries.get("layers", YSeq([])))
+        elif kind == "parallel":
+            branches = entries.get("branches")
+            listed = branches.items if isinstance(branches, YSeq) else []
+            one = 1 + sum(1 + self.least(branch) for branch in listed)
+        elif kind == "residual":
+            one = 3 + self.least(entries.get("main", YSeq([]))) + self.least(entries.get("shortcut", YSeq([])))
+        else:
+            activation = entries.get("activation")
+            extra = isinstance(activation, YScalar) and isinstance(activation.value, str)
+            extra = extra and activation.value not in ("none",) and not activation.value.startswith("$")
+            one = 1 + int(bool(extra))
+        return one
+
 
 
 def block_references(block: BlockDef, names: dict[str, BlockDef]) -> list[tuple[str, Position]]:

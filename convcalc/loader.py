@@ -138,6 +138,15 @@ def load_document(text: str, file: str = "<spec>") -> tuple[YNode, list[YMap]]:
     row to name; everything else wrong with the YAML is raised here.
     """
     try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line = text.count("\n", 0, exc.start) + 1
+        column = exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1
+        raise SpecError.at(
+            "encoding", f"is not valid Unicode text (lone surrogate \\u{ord(text[exc.start]):04x})",
+            file=file, position=Position(line, column),
+        ) from None
+    try:
         root = yaml.compose(text, Loader=_loader_class(text))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

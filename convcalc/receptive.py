@@ -119,8 +119,14 @@ def _first_output_centre(k: int, s: int, p: int, d: int) -> Fraction:
     return Fraction(p - d * (k - 1), 2 * s) + Fraction(p, 2 * s)
 
 
-def widest(fields: Sequence[ReceptiveField], extent: Sequence[int]) -> ReceptiveField:
-    """Merge branches: per dimension, the field of the branch that sees the most."""
+def widest(fields: Sequence[ReceptiveField], extent: Sequence[int] | None = None) -> ReceptiveField:
+    """Merge branches: per dimension, the field of the branch that sees the most.
+
+    ``extent`` is the merged output's spatial size; ``None`` for a flat output,
+    which keeps the extent the branches remember (so a later fc still widens).
+    """
+    if extent is None:
+        extent = fields[0].extent
     size, jump, start = [], [], []
     for dim in range(len(fields[0].size)):
         best = max(fields, key=lambda f: (f.size[dim], f.jump[dim]))
