@@ -28,3 +28,22 @@ def test_cli_imports_rich_only_to_render_a_table() -> None:
     modules = imported_after("from convcalc.cli import main")
     assert "click" in modules
     assert "rich" not in modules
+
+
+def test_version_answers_without_click() -> None:
+    code = (
+        "import sys; sys.argv = ['convcalc', '--version']; from convcalc.launch import main; main(); "
+        "print('click' in sys.modules, 'yaml' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    version_line, loaded = done.stdout.splitlines()
+    assert version_line.startswith("convcalc, version ")
+    assert loaded == "False False"
+
+
+def test_piped_table_needs_no_rich() -> None:
+    modules = imported_after(
+        "import io, convcalc; from convcalc.render.table import print_report; "
+        "print_report(convcalc.analyze({'input': [3, 8, 8], 'layers': ['relu']}), file=io.StringIO())"
+    )
+    assert "rich" not in modules
