@@ -122,6 +122,12 @@ class Walker:
         self.rows: list[Row | None] = []
         self.memory = _Memory()
         self.element_bytes = spec.dtype_bytes
+        # Memos: an entry is read, and its args checked, once per set of block parameter
+        # values, however often it is used or repeated. Each memo value keeps the nodes
+        # its key names alive, so that no id in a key can be reused by another node.
+        self.static: dict[int, tuple[YNode, bool]] = {}
+        self.entries: dict[tuple[int, tuple[int, ...]], tuple[Any, _Entry]] = {}
+        self.checked: dict[tuple[int, str], tuple[YMap, dict[str, Any]]] = {}
 
     # ----- errors -----------------------------------------------------------------
 
@@ -248,7 +254,36 @@ class Walker:
 
     # ----- entries ----------------------------------------------------------------
 
+    def is_static(self, node: YNode) -> bool:
+        """True when no ``$param`` or ``${expr}`` appears anywhere in ``node``."""
+        known = self.static.get(id(node))
+        if known is not None:
+            return known[1]
+        if isinstance(node, YScalar):
+            result = not (isinstance(node.value, str) and node.value.startswith("$"))
+        elif isinstance(node, YSeq):
+            result = all(self.is_static(item) for item in node.items)
+        else:
+            result = all(self.is_static(value) for value in node.entries.values())
+        self.static[id(node)] = (node, result)
+        return result
+
     def read_entry(self, node: YNode, scope: _Scope, prefix: tuple[str, ...]) -> _Entry:
+        """The entry as written (type, args, common keys); inside a block, read once per node
+        and parameter values (outside blocks an entry is read once anyway)."""
+        if not scope.block:
+            return self.parse_entry(node, scope, prefix)
+        static = self.is_static(node)
+        values = () if static else tuple(scope.values.values())
+        key = (id(node), tuple(id(value) for value in values))
+        cached = self.entries.get(key)
+        if cached is None:
+            cached = ((node, values), self.parse_entry(node, scope, prefix))
+            self.entries[key] = cached
+        parsed = cached[1]
+        return _Entry(parsed.type, parsed.args, parsed.position, None, parsed.common, parsed.maps)
+
+    def parse_entry(self, node: YNode, scope: _Scope, prefix: tuple[str, ...]) -> _Entry:
         position = node.pos
         node = resolve_shallow(node, scope, self, prefix, position)
         if isinstance(node, YScalar):
@@ -368,9 +403,8 @@ class Walker:
     def walk_layer(
         self, rule: LayerRule, entry: _Entry, path: tuple[str, ...], flow: _Flow, scope: _Scope, frozen: bool
     ) -> tuple[_Flow, _Totals]:
-        given = {key: plain(resolve(value, scope, self, path, entry.position)) for key, value in entry.args.entries.items()}
         try:
-            args = check_args(rule.args, given, rule.name)
+            args = self.checked_args(rule, entry, path, scope)
             if len(flow.shape) < 2 and not rule.accepts_flat:
                 raise LayerError(
                     "spatial",
@@ -383,6 +417,17 @@ class Walker:
         except LayerError as exc:
             raise self.error(exc.code, exc.message, entry.position, path, scope) from None
         return self.emit(rule.name, entry.position, path, flow, outcome, frozen)
+
+    def checked_args(self, rule: LayerRule, entry: _Entry, path: tuple[str, ...], scope: _Scope) -> dict[str, Any]:
+        key = (id(entry.args), rule.name)
+        cached = self.checked.get(key)
+        if cached is not None:
+            return cached[1]
+        given = {name: plain(resolve(value, scope, self, path, entry.position)) for name, value in entry.args.entries.items()}
+        args = check_args(rule.args, given, rule.name)
+        if scope.block:
+            self.checked[key] = (entry.args, args)  # entry.args is one per node and parameter values (read_entry)
+        return args
 
     def emit(
         self, type_name: str, position: Position, path: tuple[str, ...], flow: _Flow, outcome: Outcome, frozen: bool
