@@ -26,6 +26,9 @@ from .args import MAX_INT, check_args, describe, is_int, suggest
 from .errors import Diagnostic, LayerError, Position, SpecError
 from .layers import RULES, LayerRule, Outcome
 from .loader import YMap, YNode, YScalar, YSeq, duplicate_error, plain
+from .memory import ForwardMemory, Tensor
+from .merge import merged_shape
+from .precheck import RowCounter, check_block_cycles
 from .receptive import ReceptiveField, widest
 from .report import Report, Row
 from .spec import COMMON_KEYS, COMPOSITES, BlockDef, Spec
@@ -39,40 +42,13 @@ _EXPRESSION = re.compile(r"^\$\{(.*)\}$", re.DOTALL)
 Shape = tuple[int, ...]
 
 
-class _Tensor:
-    """A live activation: its size and how many consumers have yet to read it."""
-
-    __slots__ = ("nbytes", "uses")
-
-    def __init__(self, nbytes: int) -> None:
-        self.nbytes = nbytes
-        self.uses = 1
-
-
-class _Memory:
-    def __init__(self) -> None:
-        self.alive = 0
-        self.peak = 0
-
-    def allocate(self, nbytes: int) -> _Tensor:
-        self.alive += nbytes
-        if self.alive > self.peak:
-            self.peak = self.alive
-        return _Tensor(nbytes)
-
-    def release(self, tensor: _Tensor) -> None:
-        tensor.uses -= 1
-        if tensor.uses == 0:
-            self.alive -= tensor.nbytes
-
-
 @dataclass(slots=True)
 class _Flow:
     """What flows along an edge of the graph."""
 
     shape: Shape
     rf: ReceptiveField
-    tensor: _Tensor
+    tensor: Tensor
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +96,7 @@ class Walker:
         self.file = spec.file
         self.max_rows = max_rows
         self.rows: list[Row | None] = []
-        self.memory = _Memory()
+        self.memory = ForwardMemory()
         self.element_bytes = spec.dtype_bytes
         # Memos: an entry is read, and its args checked, once per set of block parameter
         # values, however often it is used or repeated. Each memo value keeps the nodes
@@ -664,39 +640,6 @@ def _hint(text: str) -> str:
     return f" ({text})" if text else ""
 
 
-def merged_shape(merge: str, shapes: list[tuple[str, Shape]]) -> Shape:
-    """The shape after merging branch outputs; a LayerError (code ``shape``) when they don't fit.
-
-    For ``mul``, a flat ``[C]`` branch (squeeze-and-excitation written with fc)
-    counts as ``C×1×1``: it scales channels, as the SE paper draws it.
-    """
-    if merge == "mul":
-        rank = max(len(s) for _, s in shapes)
-        shapes = [(label, s + (1,) * (rank - len(s)) if len(s) == 1 else s) for label, s in shapes]
-    first_label, first = shapes[0]
-
-    def listing() -> str:
-        return ", ".join(f"{label} {'×'.join(map(str, s))}" for label, s in shapes)
-
-    if any(len(s) != len(first) for _, s in shapes):
-        raise LayerError("shape", f"cannot {merge} outputs of different ranks: {listing()}")
-    if merge == "concat":
-        if any(s[1:] != first[1:] for _, s in shapes):
-            raise LayerError("shape", f"concat needs equal spatial sizes: {listing()}")
-        return (sum(s[0] for _, s in shapes), *first[1:])
-    if merge == "add":
-        if any(s != first for _, s in shapes):
-            raise LayerError("shape", f"add needs equal shapes: {listing()}")
-        return first
-    result = list(first)
-    for _, s in shapes[1:]:
-        for axis, (a, b) in enumerate(zip(result, s)):
-            if a != b and 1 not in (a, b):
-                raise LayerError("shape", f"mul cannot broadcast: {listing()}")
-            result[axis] = max(a, b)
-    return tuple(result)
-
-
 # ----- block parameters -----------------------------------------------------------
 
 
@@ -745,131 +688,6 @@ def _substitute(node: YScalar, scope: _Scope, walker: Walker, path: tuple[str, .
         except LayerError as exc:
             raise walker.error(exc.code, exc.message, position, path, scope) from None
     return node
-
-
-# ----- static checks --------------------------------------------------------------
-
-
-class RowCounter:
-    """A lower bound on the rows a layer list expands to, found without expanding it.
-
-    Entries under ``if`` count 0 and every ``repeat`` counts once (repeats
-    are checked as they are walked), so the bound never exceeds the truth;
-    blocks are counted once each (memoized), so a small file that fans out
-    through blocks is measured in time linear in its size. Runs after the
-    cycle check.
-    """
-
-    def __init__(self, spec: Spec) -> None:
-        self.blocks = spec.blocks
-        self.memo: dict[str, int] = {}
-        self.lists: dict[int, int] = {}
-
-    def least(self, items: YNode) -> int:
-        if not isinstance(items, YSeq):
-            return 0
-        key = id(items)
-        if key not in self.lists:
-            self.lists[key] = sum(self.entry(item) for item in items.items)
-        return self.lists[key]
-
-    def block(self, name: str) -> int:
-        if name not in self.memo:
-            self.memo[name] = 0  # a cycle was ruled out; this only guards re-entry
-            self.memo[name] = 1 + self.least(self.blocks[name].layers)
-        return self.memo[name]
-
-    def entry(self, node: YNode) -> int:
-        if isinstance(node, YScalar):
-            if isinstance(node.value, str) and node.value in self.blocks:
-                return self.block(node.value)
-            return 0 if isinstance(node.value, str) and node.value.startswith("$") else 1
-        if not isinstance(node, YMap) or len(node.entries) != 1:
-            return 0
-        ((kind, args),) = node.entries.items()
-        entries = args.entries if isinstance(args, YMap) else {}
-        if "if" in entries:
-            return 0
-        if kind in self.blocks:
-            one = self.block(kind)
-        elif kind == "sequence":
-            one = 1 + self.least(entries.get("layers", YSeq([])))
-        elif kind == "parallel":
-            branches = entries.get("branches")
-            listed = branches.items if isinstance(branches, YSeq) else []
-            one = 1 + sum(1 + self.least(branch) for branch in listed)
-        elif kind == "residual":
-            one = 3 + self.least(entries.get("main", YSeq([]))) + self.least(entries.get("shortcut", YSeq([])))
-        else:
-            activation = entries.get("activation")
-            extra = isinstance(activation, YScalar) and isinstance(activation.value, str)
-            extra = extra and activation.value not in ("none",) and not activation.value.startswith("$")
-            one = 1 + int(bool(extra))
-        return one
-
-
-
-def block_references(block: BlockDef, names: dict[str, BlockDef]) -> list[tuple[str, Position]]:
-    """Block names used as layer types anywhere in a block's body (found without expanding it)."""
-    found: list[tuple[str, Position]] = []
-    stack: list[YNode] = [block.layers]
-    seen: set[int] = set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, YSeq):
-            for item in node.items:
-                if isinstance(item, YScalar) and item.value in names:
-                    found.append((item.value, item.pos))
-                stack.append(item)
-        elif isinstance(node, YMap):
-            for key, value in node.entries.items():
-                if key in names:
-                    found.append((key, node.position_of(key)))
-                stack.append(value)
-    return found
-
-
-def check_block_cycles(spec: Spec) -> None:
-    """A block that uses itself, directly or through others, is an error (iterative DFS: no recursion limit)."""
-    blocks = spec.blocks
-    graph = {name: block_references(block, blocks) for name, block in blocks.items()}
-    state: dict[str, int] = {}  # 1: on the current chain, 2: done
-    for root in blocks:
-        if root in state:
-            continue
-        chain = [root]
-        state[root] = 1
-        stack = [iter(graph[root])]
-        while stack:
-            step = next(stack[-1], None)
-            if step is None:
-                state[chain.pop()] = 2
-                stack.pop()
-                continue
-            used, position = step
-            if state.get(used) == 1:
-                cycle = chain[chain.index(used):] + [used]
-                raise SpecError.at(
-                    "block-cycle",
-                    f"block {used!r} uses itself: {_chain_text(cycle)}",
-                    file=spec.file,
-                    position=position,
-                    row=chain[-1],
-                )
-            if used not in state:
-                state[used] = 1
-                chain.append(used)
-                stack.append(iter(graph[used]))
-
-
-def _chain_text(cycle: list[str]) -> str:
-    if len(cycle) <= 7:
-        return " → ".join(cycle)
-    shown = " → ".join([*cycle[:3], "…", *cycle[-3:]])
-    return f"{shown} (a cycle of {len(cycle) - 1:,} blocks)"
 
 
 def _count_or_none(key: str, node: YNode | None) -> int | None:
