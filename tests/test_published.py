@@ -106,6 +106,7 @@ EXPECTED_WARNINGS: dict[str, set[tuple[str, str]]] = {
     "inception_bottleneck": set(),
     "inception_naive": set(),
     "lenet5": set(),
+    "mobilenet_v1": set(),  # 'same' padding on every stride-2 conv: nothing floored
     "resnet18": _resnet_warnings("conv1"),
     "resnet50": _resnet_warnings("conv2"),
     "resnet152": _resnet_warnings("conv2"),
@@ -203,6 +204,26 @@ def test_alexnet_cs231n() -> None:
     assert report.totals.macs == 1_135_256_096
     assert report.input_shape == (3, 227, 227)
     assert report.output_shape == (1000,)
+
+
+# --- MobileNet v1 -----------------------------------------------------------
+
+
+def test_mobilenet_v1() -> None:
+    """Howard et al. 2017 (arXiv:1704.04861), table 8: 1.0 MobileNet-224 has 569 million
+    mult-adds and 4.2 million parameters. Keras (tf.keras.applications.MobileNet, alpha=1.0,
+    weights=None) reports 4,253,864 params: 4,231,976 trainable and 21,888 non-trainable,
+    the BN moving statistics, which convcalc counts as buffers.
+    """
+    report = _analyze("mobilenet_v1")
+    assert report.totals.params == 4_231_976
+    assert report.totals.params + report.totals.buffers == 4_253_864
+    assert round(report.totals.macs / 1e6) == 569
+    assert round(report.totals.params / 1e6, 1) == 4.2
+    assert report.output_shape == (1000,)
+    depthwise = report.row("separable1/depthwise")
+    assert depthwise.params == 32 * 3 * 3  # one 3×3 filter per channel, no bias
+    assert depthwise.macs == 112 * 112 * 32 * 9
 
 
 # --- every bundled spec: analyzes, and warns only where expected ------------
