@@ -268,16 +268,44 @@ def _spread(values: list[int], ndim: int, what: str) -> list[int]:
     return values
 
 
+def convolution_options(kernel_required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options that describe one convolution, shared by `conv` and `draw conv`."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        options = [
+            click.option("--kernel", "-k", required=kernel_required, default=None, help="Kernel size: 3, or per dimension 1x7."),
+            click.option("--stride", "-s", default="1", show_default=True, help="Stride: 2, or per dimension."),
+            click.option(
+                "--padding", "-p", default="0", show_default=True,
+                help="Padding: 1, per dimension 1x0, or same, valid, half, full.",
+            ),
+            click.option("--dilation", "-d", default="1", show_default=True, help="Dilation."),
+            click.option("--transposed", is_flag=True, help="A transposed convolution, drawn as a direct one over inserted zeros."),
+            click.option(
+                "--output-padding", default="0", show_default=True, help="Extra size on one side of a transposed conv's output."
+            ),
+        ]
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
 @main.command()
 @click.argument("size")
-@click.option("--kernel", "-k", required=True, help="Kernel size: 3, or per dimension 1x7.")
-@click.option("--stride", "-s", default="1", show_default=True, help="Stride: 2, or per dimension.")
-@click.option("--padding", "-p", default="0", show_default=True, help="Padding: 1, per dimension 1x0, or same, valid, half, full.")
-@click.option("--dilation", "-d", default="1", show_default=True, help="Dilation.")
-@click.option("--transposed", is_flag=True, help="A transposed convolution (deconvolution).")
-@click.option("--output-padding", default="0", show_default=True, help="Extra size on one side of a transposed conv's output.")
+@convolution_options(kernel_required=True)
 @click.option("--target", type=click.IntRange(min=1), default=None, help="Solve for the paddings and strides that give this output size.")
-def conv(size: str, kernel: str, stride: str, padding: str, dilation: str, transposed: bool, output_padding: str, target: int | None) -> None:
+def conv(
+    size: str,
+    kernel: str,
+    stride: str,
+    padding: str,
+    dilation: str,
+    transposed: bool,
+    output_padding: str,
+    target: int | None,
+) -> None:
     """Work one convolution through: the formula, the numbers, the result.
 
     SIZE is the input size: 7, or one per dimension, 7x5 or 8x16x16. For a
@@ -418,12 +446,7 @@ def _padding_value(text: str) -> Any:
 @main.command()
 @click.argument("target")
 @click.argument("size", required=False)
-@click.option("--kernel", "-k", default=None, help="conv: kernel size, 3 or 1x7.")
-@click.option("--stride", "-s", default="1", show_default=True, help="conv: stride.")
-@click.option("--padding", "-p", default="0", show_default=True, help="conv: padding, a number, 1x0, or same, valid, half, full.")
-@click.option("--dilation", "-d", default="1", show_default=True, help="conv: dilation.")
-@click.option("--transposed", is_flag=True, help="conv: draw a transposed convolution as a direct one over inserted zeros.")
-@click.option("--output-padding", default="0", show_default=True, help="conv: output padding of a transposed convolution.")
+@convolution_options(kernel_required=False)
 @click.option("--frame", type=click.IntRange(min=0), default=None, help="conv: one still at this output position, no animation.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the SVG here (default: standard output).")
 @click.option("--max-rows", type=click.IntRange(min=1), default=None, help="Cap on rows a spec may expand to.")
