@@ -78,14 +78,17 @@ class CheckResult:
 def expand_paths(arguments: list[str]) -> list[str]:
     """Files as given; directories searched for *.yaml/*.yml; unexpanded globs expanded.
 
-    A path that matches nothing is kept, so that its check reports it missing.
+    A path that matches nothing is kept, so that its check reports it missing;
+    so is a directory without specs, so that a mistyped folder can't pass silently.
     """
     found: list[str] = []
     for argument in arguments:
         if os.path.isdir(argument):
+            inside = []
             for root, dirs, files in os.walk(argument):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found += [os.path.join(root, f) for f in sorted(files) if f.endswith(SPEC_SUFFIXES)]
+                inside += [os.path.join(root, f) for f in sorted(files) if f.endswith(SPEC_SUFFIXES)]
+            found += inside or [argument]
         elif any(ch in argument for ch in "*?[") and not os.path.exists(argument):
             matches = sorted(glob.glob(argument, recursive=True))
             found += matches or [argument]
@@ -97,6 +100,9 @@ def expand_paths(arguments: list[str]) -> list[str]:
 
 def check_file(path: str, overrides: dict[str, int] | None = None, max_rows: int = DEFAULT_MAX_ROWS) -> FileResult:
     result = FileResult(path)
+    if os.path.isdir(path):
+        result.diagnostics.append(Diagnostic("error", "file", "no *.yaml or *.yml specs in this directory", path))
+        return result
     try:
         report = analyze_spec(load_text(read_text_file(Path(path)), path), max_rows)
     except SpecError as error:

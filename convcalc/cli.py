@@ -51,7 +51,18 @@ def resolve_spec_path(spec: str) -> Path | str:
     from .bundled import find_bundled
 
     bundled = find_bundled(spec)
-    return bundled if bundled is not None else Path(spec)
+    if bundled is not None:
+        return bundled
+    if "/" not in spec and not Path(spec).suffix:
+        from .bundled import bundled_specs
+
+        from .args import suggest
+
+        names = list(bundled_specs())
+        hint = suggest(spec, names)
+        listing = f"{hint}" if hint else f"bundled: {', '.join(names)}"
+        raise SpecError.at("file", f"no such file, and no bundled spec of that name ({listing})", file=spec)
+    return Path(spec)
 
 
 def load_report(spec: str, max_rows: int | None) -> tuple[Any, str | None]:
@@ -70,10 +81,11 @@ def load_report(spec: str, max_rows: int | None) -> tuple[Any, str | None]:
 
 
 def _source_of(spec: str) -> str | None:
+    """The spec's text for a caret under an error, if it can be read at all."""
     try:
         target = resolve_spec_path(spec)
         return None if target == "-" else Path(target).read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    except (OSError, SpecError):
         return None
 
 

@@ -1,8 +1,11 @@
-"""The console script: answers ``--version`` before importing click and the CLI."""
+"""The console script: answers ``--version`` before importing click, and keeps tracebacks off the screen."""
 
 from __future__ import annotations
 
+import os
 import sys
+
+EXIT_CANNOT_RUN = 2
 
 
 def main() -> None:
@@ -13,4 +16,19 @@ def main() -> None:
         return
     from .cli import main as cli
 
-    cli(prog_name="convcalc")
+    try:
+        cli(prog_name="convcalc", standalone_mode=True)
+    except BrokenPipeError:
+        # The reader (`| head`) went away: stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as error:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+        if os.environ.get("CONVCALC_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"convcalc: internal error: {type(error).__name__}: {error} "
+            "(a bug: please report it with the spec; CONVCALC_DEBUG=1 shows the traceback)\n"
+        )
+        sys.exit(EXIT_CANNOT_RUN)

@@ -200,3 +200,9 @@ def test_readme_shows_the_real_github_and_sarif_output() -> None:
     sarif = json.loads(check(str(SPECS / "resnet18.yaml"), "--format", "sarif")[1])
     region = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
     assert f'"startLine": {region["startLine"]}, "startColumn": {region["startColumn"]}' in readme
+
+
+def test_a_directory_without_specs_cannot_pass(tmp_path: Path) -> None:
+    code, out = check(str(tmp_path))
+    assert code == 2
+    assert f"{tmp_path}:0:0: error[file]: no *.yaml or *.yml specs in this directory" in out

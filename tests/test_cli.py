@@ -123,3 +123,29 @@ def test_list_names_the_bundled_specs() -> None:
     assert result.exit_code == 0
     for name in ("alexnet", "lenet5", "vgg16", "inception_naive", "inception_bottleneck"):
         assert name in result.output
+
+
+def test_unknown_bare_name_suggests_a_bundled_spec() -> None:
+    result = CliRunner().invoke(main, ["analyze", "alexnett"])
+    assert result.exit_code == 2
+    assert "alexnett:0:0: error[file]: no such file, and no bundled spec of that name (did you mean 'alexnet'?)" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_internal_errors_are_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The console script's last line of defence: a bug shows as one line, not a traceback."""
+    from convcalc import cli, launch
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "main", broken)
+    monkeypatch.setattr(sys, "argv", ["convcalc", "analyze", "alexnet"])
+    monkeypatch.delenv("CONVCALC_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        launch.main()
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        "convcalc: internal error: RuntimeError: boom "
+        "(a bug: please report it with the spec; CONVCALC_DEBUG=1 shows the traceback)\n"
+    )
