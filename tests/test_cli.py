@@ -149,3 +149,10 @@ def test_internal_errors_are_one_line(monkeypatch: pytest.MonkeyPatch, capsys: p
         "convcalc: internal error: RuntimeError: boom "
         "(a bug: please report it with the spec; CONVCALC_DEBUG=1 shows the traceback)\n"
     )
+
+
+def test_readme_example_is_the_real_output() -> None:
+    """The README's AlexNet table is what `convcalc analyze alexnet` prints (regenerate it when this fails)."""
+    readme = (SPECS.parent / "README.md").read_text(encoding="utf-8")
+    output = CliRunner().invoke(main, ["analyze", "alexnet"]).output.rstrip()
+    assert f"```text\n{output}\n```" in readme
