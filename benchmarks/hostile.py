@@ -103,7 +103,9 @@ def main() -> int:
     header = f"{'file':<42} {'size':>8} {'exit':>4} {'outcome':<18} {'wall s':>7} {'RSS MB':>7} {'ΔRSS':>6}"
     print(header)
     print("-" * len(header))
-    print(f"{'(baseline: valid 2-layer spec)':<42} {'':>8} {0:>4} {'clean':<18} {base_wall:>7.3f} {base_rss:>7.1f} {0:>6.1f}")
+    print(
+        f"{'(baseline: valid 2-layer spec)':<42} {'':>8} {0:>4} {'clean':<18} {base_wall:>7.3f} {base_rss:>7.1f} {0:>6.1f}"
+    )
     flagged = 0
     for path in files:
         wall, rss, status, first = measure(path, options.runs)
@@ -111,8 +113,12 @@ def main() -> int:
         flag = "!" if wall > options.slow or extra > options.big or first.startswith("CRASH") else " "
         flagged += flag == "!"
         size = path.stat().st_size
-        print(f"{path.name:<42} {size:>8,} {status:>4} {outcome(first):<18} {wall:>7.3f} {rss:>7.1f} {extra:>6.1f} {flag}")
-    print(f"\n{len(files)} files; {flagged} flagged (! = over {options.slow:g} s, over {options.big:g} MB above baseline, or a crash)")
+        print(
+            f"{path.name:<42} {size:>8,} {status:>4} {outcome(first):<18} {wall:>7.3f} {rss:>7.1f} {extra:>6.1f} {flag}"
+        )
+    print(
+        f"\n{len(files)} files; {flagged} flagged (! = over {options.slow:g} s, over {options.big:g} MB above baseline, or a crash)"
+    )
     return 0
 
 

@@ -54,7 +54,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (1_000, 10_000, 100_000)
@@ -400,8 +401,9 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     )
     for result in results["generated"]:
         if "error" in result:
-            targets.append({"target": f"{result['shape']} {result['requested_rows']:,} rows", "figure": "FAILED",
-                            "met": False})
+            targets.append(
+                {"target": f"{result['shape']} {result['requested_rows']:,} rows", "figure": "FAILED", "met": False}
+            )
             continue
         if result["requested_rows"] == 100_000:
             total = result["total"]["median"]
@@ -472,13 +474,19 @@ def render(results: dict[str, Any]) -> str:
         f"  machine     {env['platform']}, {env['cpus']} CPUs",
         f"  launchers   -m convcalc: {env['executable']} -m convcalc; console script: {env['console_script'] or 'none'}",
         f"  bytecode    {env['bytecode']}"
-        + (" (children get a .pyc cache of their own; nopyc: rows run without one, as PYTHONDONTWRITEBYTECODE=1 "
-           "does to an editable install)" if env["bytecode"] == "cached" else " (children run with this environment)")
+        + (
+            " (children get a .pyc cache of their own; nopyc: rows run without one, as PYTHONDONTWRITEBYTECODE=1 "
+            "does to an editable install)"
+            if env["bytecode"] == "cached"
+            else " (children run with this environment)"
+        )
         + f"; PYTHONDONTWRITEBYTECODE here: {env['PYTHONDONTWRITEBYTECODE'] or 'unset'}",
         f"  load avg    start {env['loadavg_start']}, end {env.get('loadavg_end')}"
-        + ("  (other processes were busy: figures are noisy)"
-           if env["loadavg_start"] and max(env["loadavg_start"][0], (env.get("loadavg_end") or [0])[0]) > 0.5
-           else ""),
+        + (
+            "  (other processes were busy: figures are noisy)"
+            if env["loadavg_start"] and max(env["loadavg_start"][0], (env.get("loadavg_end") or [0])[0]) > 0.5
+            else ""
+        ),
         "",
         f"1. Whole processes (wall time, ms; {results['process_runs']} runs each, interleaved, after 1 warm-up)",
     ]
@@ -498,9 +506,7 @@ def render(results: dict[str, Any]) -> str:
                 entry["label"],
             ]
         )
-    parts.append(
-        table(["id", "median", "min", "max", "÷floor", "min÷min", "rc", "command"], rows, "lrrrrrll")
-    )
+    parts.append(table(["id", "median", "min", "max", "÷floor", "min÷min", "rc", "command"], rows, "lrrrrrll"))
 
     torch = results.get("torchinfo")
     parts.append("")
@@ -509,8 +515,16 @@ def render(results: dict[str, Any]) -> str:
         trows = []
         for key in ("import", "summary"):
             entry = torch[key]
-            trows.append([key, ms(entry["median"]), ms(entry["min"]), ms(entry["max"]), f"{entry['median'] / floor:.2f}×",
-                          entry["label"]])
+            trows.append(
+                [
+                    key,
+                    ms(entry["median"]),
+                    ms(entry["min"]),
+                    ms(entry["max"]),
+                    f"{entry['median'] / floor:.2f}×",
+                    entry["label"],
+                ]
+            )
         parts.append(table(["id", "median", "min", "max", "÷floor", "command"], trows, "lrrrrl"))
         ours = processes.get("script:analyze-table") or processes.get("module:analyze-table")
         if ours:
@@ -526,8 +540,7 @@ def render(results: dict[str, Any]) -> str:
         f"2. Engine alone, resnet152 ({engine['rows']} rows) already loaded: analyze_spec "
         f"median {ms(engine['analyze']['median'])} ms (min {ms(engine['analyze']['min'])}, "
         f"max {ms(engine['analyze']['max'])}; {engine['analyze']['runs']} runs)",
-        f"   convcalc.load(resnet152.yaml): median {ms(engine['load']['median'])} ms "
-        f"({engine['load']['runs']} runs)",
+        f"   convcalc.load(resnet152.yaml): median {ms(engine['load']['median'])} ms ({engine['load']['runs']} runs)",
         "",
         "3. Generated specs: convcalc.load(dict) + analyze_spec(max_rows=10**7), one child process per size",
     ]
@@ -554,8 +567,20 @@ def render(results: dict[str, Any]) -> str:
         )
     parts.append(
         table(
-            ["shape", "rows", "load ms", "analyze ms", "total ms", "min", "max", "runs", "µs/row", "tracemalloc MiB",
-             "maxrss Δ MiB", "gen2 GC (n: ms)"],
+            [
+                "shape",
+                "rows",
+                "load ms",
+                "analyze ms",
+                "total ms",
+                "min",
+                "max",
+                "runs",
+                "µs/row",
+                "tracemalloc MiB",
+                "maxrss Δ MiB",
+                "gen2 GC (n: ms)",
+            ],
             grows,
             "lrrrrrrrrrrr",
         )
@@ -565,8 +590,12 @@ def render(results: dict[str, Any]) -> str:
         cells = [shape]
         for label in ("10k/1k", "100k/10k"):
             ratio = ratios.get(label)
-            cells.append("n/a" if ratio is None else f"{ratio['time_ratio']:.1f}× (analyze {ratio['analyze_ratio']:.1f}×, "
-                         f"rows {ratio['rows_ratio']:.2f}×; per 10× rows {ratio['per_10x_rows']:.1f}×)")
+            cells.append(
+                "n/a"
+                if ratio is None
+                else f"{ratio['time_ratio']:.1f}× (analyze {ratio['analyze_ratio']:.1f}×, "
+                f"rows {ratio['rows_ratio']:.2f}×; per 10× rows {ratio['per_10x_rows']:.1f}×)"
+            )
         srows.append(cells)
     parts += ["", "   time ratios (load+analyze medians)", table(["shape", "10k/1k", "100k/10k"], srows, "lll")]
 
@@ -583,9 +612,12 @@ def environment() -> dict[str, Any]:
     import convcalc
 
     try:
-        commit = subprocess.run(
-            ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True, check=False
-        ).stdout.strip() or "unknown"
+        commit = (
+            subprocess.run(
+                ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True, check=False
+            ).stdout.strip()
+            or "unknown"
+        )
     except OSError:
         commit = "unknown"
     script = find_console_script()
@@ -703,7 +735,7 @@ def _run_all(args: argparse.Namespace, cached_env: dict[str, str] | None, nopyc_
                 # torch's own .pyc files sit in site-packages: run it as the environment is
             )
             peer["import"]["label"] = f'python -c "{TORCH_IMPORT_CODE}"'
-            peer["summary"]["label"] = "python -c \"...; torchinfo.summary(resnet152(), (1,3,224,224), verbose=0)\""
+            peer["summary"]["label"] = 'python -c "...; torchinfo.summary(resnet152(), (1,3,224,224), verbose=0)"'
             torch = {"python": torch_python, **peer}
 
     print(f"engine: resnet152 × {engine_runs} ...", file=sys.stderr, flush=True)

@@ -55,7 +55,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'convcalc' has no attribute {name!r}")
 
 
-def load(source: "str | Path | dict[str, Any]", *, file: str | None = None) -> "Spec":
+def load(source: str | Path | dict[str, Any], *, file: str | None = None) -> Spec:
     """Read a spec from a path, YAML text or a dict, without analyzing it."""
     from pathlib import Path
 
@@ -72,9 +72,7 @@ def load(source: "str | Path | dict[str, Any]", *, file: str | None = None) -> "
     raise TypeError(f"analyze takes a path, YAML text or a dict, not {type(source).__name__}")
 
 
-def analyze(
-    source: "str | Path | dict[str, Any]", *, file: str | None = None, max_rows: int | None = None
-) -> "Report":
+def analyze(source: str | Path | dict[str, Any], *, file: str | None = None, max_rows: int | None = None) -> Report:
     """Analyze a spec given as a path, YAML text, or a dict; raise SpecError on a bad spec."""
     from .engine import DEFAULT_MAX_ROWS, analyze_spec
 

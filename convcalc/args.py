@@ -10,7 +10,8 @@ dimensions later, by :func:`per_dim`, when the input shape is known.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
+from collections.abc import Callable, Iterable
 
 from .errors import LayerError
 
@@ -256,4 +257,3 @@ def check_args(schema: dict[str, Arg], given: dict[str, Any], where: str) -> dic
         else:
             values[key] = arg.default
     return values
-

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import click
 
@@ -132,7 +133,12 @@ def main() -> None:
 @output_options
 @click.option("--depth", type=click.IntRange(min=0), default=None, help="Show rows down to this depth (0 = top level).")
 @click.option("--explain", is_flag=True, help="Add each row's worked formula.")
-@click.option("--max-rows", type=click.IntRange(min=1), default=None, help="Cap on rows a spec may expand to [default: 1,000,000].")
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Cap on rows a spec may expand to [default: 1,000,000].",
+)
 def analyze(spec: str, fmt: str, layout: str, depth: int | None, explain: bool, max_rows: int | None) -> None:
     """Analyze SPEC: per-layer table and totals.
 
@@ -225,7 +231,12 @@ def _quantity(unit: str) -> Callable[[click.Context, click.Parameter, str | None
     callback=_quantity("bytes"),
     help="Memory budget: parameter bytes + peak activation bytes, e.g. 120MB or 1GiB.",
 )
-@click.option("--max-rows", type=click.IntRange(min=1), default=None, help="Cap on rows a spec may expand to [default: 1,000,000].")
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Cap on rows a spec may expand to [default: 1,000,000].",
+)
 def check(
     paths: tuple[str, ...],
     fmt: str,
@@ -285,16 +296,28 @@ def convolution_options(kernel_required: bool) -> Callable[[Callable[..., Any]],
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         options = [
-            click.option("--kernel", "-k", required=kernel_required, default=None, help="Kernel size: 3, or per dimension 1x7."),
+            click.option(
+                "--kernel", "-k", required=kernel_required, default=None, help="Kernel size: 3, or per dimension 1x7."
+            ),
             click.option("--stride", "-s", default="1", show_default=True, help="Stride: 2, or per dimension."),
             click.option(
-                "--padding", "-p", default="0", show_default=True,
+                "--padding",
+                "-p",
+                default="0",
+                show_default=True,
                 help="Padding: 1, per dimension 1x0, or same, valid, half, full.",
             ),
             click.option("--dilation", "-d", default="1", show_default=True, help="Dilation."),
-            click.option("--transposed", is_flag=True, help="A transposed convolution, drawn as a direct one over inserted zeros."),
             click.option(
-                "--output-padding", default="0", show_default=True, help="Extra size on one side of a transposed conv's output."
+                "--transposed",
+                is_flag=True,
+                help="A transposed convolution, drawn as a direct one over inserted zeros.",
+            ),
+            click.option(
+                "--output-padding",
+                default="0",
+                show_default=True,
+                help="Extra size on one side of a transposed conv's output.",
             ),
         ]
         for option in reversed(options):
@@ -307,7 +330,12 @@ def convolution_options(kernel_required: bool) -> Callable[[Callable[..., Any]],
 @main.command()
 @click.argument("size")
 @convolution_options(kernel_required=True)
-@click.option("--target", type=click.IntRange(min=1), default=None, help="Solve for the paddings and strides that give this output size.")
+@click.option(
+    "--target",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Solve for the paddings and strides that give this output size.",
+)
 def conv(
     size: str,
     kernel: str,
@@ -358,7 +386,9 @@ def conv(
     if transposed:
         for a, s_, d_ in zip(extras, strides, dilations):
             if a >= max(s_, d_):
-                raise click.BadParameter(f"output padding {a} must be smaller than the stride or dilation", param_hint="--output-padding")
+                raise click.BadParameter(
+                    f"output padding {a} must be smaller than the stride or dilation", param_hint="--output-padding"
+                )
     settings = [
         ConvSetting(n, k, s_, pad, d_, transposed, a)
         for n, k, s_, pad, d_, a in zip(sizes, kernels, strides, pads, dilations, extras)
@@ -408,7 +438,9 @@ def rf(layers: tuple[str, ...]) -> None:
 @main.command("compare")
 @click.argument("specs", nargs=-1, required=True)
 @output_options
-@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Compare rows down to this depth.")
+@click.option(
+    "--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Compare rows down to this depth."
+)
 @click.option("--max-rows", type=click.IntRange(min=1), default=None, help="Cap on rows a spec may expand to.")
 def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int, max_rows: int | None) -> None:
     """Compare architectures side by side: totals with ratios, then rows.
@@ -459,8 +491,16 @@ def _padding_value(text: str) -> Any:
 @click.argument("target")
 @click.argument("size", required=False)
 @convolution_options(kernel_required=False)
-@click.option("--frame", type=click.IntRange(min=0), default=None, help="conv: one still at this output position, no animation.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the SVG here (default: standard output).")
+@click.option(
+    "--frame", type=click.IntRange(min=0), default=None, help="conv: one still at this output position, no animation."
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the SVG here (default: standard output).",
+)
 @click.option("--max-rows", type=click.IntRange(min=1), default=None, help="Cap on rows a spec may expand to.")
 def draw(
     target: str,

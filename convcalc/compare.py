@@ -72,7 +72,13 @@ class Comparison:
         return {
             "convcalc_compare": COMPARE_FORMAT,
             "specs": [
-                {"name": r.name, "label": label(r), "file": r.file, "output_shape": list(r.output_shape), "totals": r.totals.to_dict()}
+                {
+                    "name": r.name,
+                    "label": label(r),
+                    "file": r.file,
+                    "output_shape": list(r.output_shape),
+                    "totals": r.totals.to_dict(),
+                }
                 for r in self.reports
             ],
             "metrics": [
@@ -84,7 +90,10 @@ class Comparison:
                 }
                 for m in self.metrics
             ],
-            "rows": [{"path": line.path, "depth": line.depth, "values": [row_values(r) for r in line.rows]} for line in self.rows],
+            "rows": [
+                {"path": line.path, "depth": line.depth, "values": [row_values(r) for r in line.rows]}
+                for line in self.rows
+            ],
         }
 
 
@@ -111,7 +120,5 @@ def compare(reports: list[Report], depth: int | None = 1) -> Comparison:
             if (depth is None or row.depth <= depth) and row.path_text not in seen:
                 seen.add(row.path_text)
                 order.append(row.path_text)
-    lines = tuple(
-        RowLine(path, path.count("/"), tuple(paths.get(path) for paths in by_path)) for path in order
-    )
+    lines = tuple(RowLine(path, path.count("/"), tuple(paths.get(path) for paths in by_path)) for path in order)
     return Comparison(tuple(reports), metrics, lines)

@@ -19,7 +19,8 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from math import prod
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from . import expr
 from .args import MAX_INT, check_args, describe, is_int, suggest
@@ -82,7 +83,7 @@ class _Totals:
     macs: int = 0
     activation: int = 0
 
-    def add(self, other: "_Totals") -> None:
+    def add(self, other: _Totals) -> None:
         self.params += other.params
         self.trainable += other.trainable
         self.buffers += other.buffers
@@ -204,7 +205,9 @@ class Walker:
             )
         seen.add(name)
 
-    def check_repeat(self, per_copy: int, copies: int, position: Position, path: tuple[str, ...], scope: _Scope) -> None:
+    def check_repeat(
+        self, per_copy: int, copies: int, position: Position, path: tuple[str, ...], scope: _Scope
+    ) -> None:
         expected = len(self.rows) + per_copy * (copies - 1)
         if expected > self.max_rows:
             raise self.error(
@@ -301,7 +304,9 @@ class Walker:
                 "type", "a layer entry is a type name or {TYPE: {ARGS}}, got a list", position, prefix, scope
             )
         self.check_type(type_name, position, prefix, scope)
-        common = {key: resolve(args.entries[key], scope, self, prefix, position) for key in COMMON_KEYS if key in args.entries}
+        common = {
+            key: resolve(args.entries[key], scope, self, prefix, position) for key in COMMON_KEYS if key in args.entries
+        }
         rest = YMap({k: v for k, v in args.entries.items() if k not in COMMON_KEYS}, args.pos, args.key_pos)
         return _Entry(type_name, rest, position, None, common, (node, args))
 
@@ -367,7 +372,9 @@ class Walker:
     ) -> tuple[_Flow, _Totals]:
         path = prefix + (name,)
         if len(path) > MAX_DEPTH:
-            raise self.error("too-deep", f"composites and blocks nest deeper than {MAX_DEPTH} levels", entry.position, path, scope)
+            raise self.error(
+                "too-deep", f"composites and blocks nest deeper than {MAX_DEPTH} levels", entry.position, path, scope
+            )
         if entry.type in RULES:
             return self.walk_layer(RULES[entry.type], entry, path, flow, scope, frozen)
         if entry.type in self.spec.blocks:
@@ -399,7 +406,9 @@ class Walker:
         cached = self.checked.get(key)
         if cached is not None:
             return cached[1]
-        given = {name: plain(resolve(value, scope, self, path, entry.position)) for name, value in entry.args.entries.items()}
+        given = {
+            name: plain(resolve(value, scope, self, path, entry.position)) for name, value in entry.args.entries.items()
+        }
         args = check_args(rule.args, given, rule.name)
         if scope.block:
             self.checked[key] = (entry.args, args)  # entry.args is one per node and parameter values (read_entry)
@@ -412,7 +421,8 @@ class Walker:
         tensor = self.memory.allocate(nbytes)
         self.memory.release(flow.tensor)
         warnings = tuple(
-            Diagnostic("warning", code, message, self.file, position, "/".join(path)) for code, message in outcome.warnings
+            Diagnostic("warning", code, message, self.file, position, "/".join(path))
+            for code, message in outcome.warnings
         )
         trainable = 0 if frozen else outcome.params
         self.add_row(
@@ -433,7 +443,9 @@ class Walker:
                 formulas=outcome.explain,
             )
         )
-        return _Flow(outcome.shape, outcome.rf, tensor), _Totals(outcome.params, trainable, outcome.buffers, outcome.macs, nbytes)
+        return _Flow(outcome.shape, outcome.rf, tensor), _Totals(
+            outcome.params, trainable, outcome.buffers, outcome.macs, nbytes
+        )
 
     def walk_activation(
         self,
@@ -459,7 +471,11 @@ class Walker:
             rule = RULES.get(type_name) if isinstance(type_name, str) else None
         if rule is None or not rule.simple:
             shown = describe(plain(node))
-            hint = suggest(plain(node), [name for name, r in RULES.items() if r.simple]) if isinstance(node, YScalar) else ""
+            hint = (
+                suggest(plain(node), [name for name, r in RULES.items() if r.simple])
+                if isinstance(node, YScalar)
+                else ""
+            )
             raise self.error(
                 "value",
                 f"activation must be a shape-preserving layer without parameters (relu, gelu, ...), got {shown}"
@@ -526,7 +542,8 @@ class Walker:
                 valid = ", ".join(block.params) or "none"
                 raise self.error(
                     "unknown-key",
-                    f"block {block.name!r} has no parameter {key!r}" + (f" ({hint})" if hint else f" (parameters: {valid})"),
+                    f"block {block.name!r} has no parameter {key!r}"
+                    + (f" ({hint})" if hint else f" (parameters: {valid})"),
                     entry.position,
                     path,
                     scope,
@@ -548,13 +565,16 @@ class Walker:
     def walk_composite(
         self, entry: _Entry, path: tuple[str, ...], flow: _Flow, scope: _Scope, frozen: bool
     ) -> tuple[_Flow, _Totals]:
-        keys = {"sequence": ("layers",), "parallel": ("branches", "merge"), "residual": ("main", "shortcut")}[entry.type]
+        keys = {"sequence": ("layers",), "parallel": ("branches", "merge"), "residual": ("main", "shortcut")}[
+            entry.type
+        ]
         for key in entry.args.entries:
             if key not in keys:
                 hint = suggest(key, keys)
                 raise self.error(
                     "unknown-key",
-                    f"unknown key {key!r} for {entry.type}" + (f" ({hint})" if hint else f" (valid: {', '.join(keys)})"),
+                    f"unknown key {key!r} for {entry.type}"
+                    + (f" ({hint})" if hint else f" (valid: {', '.join(keys)})"),
                     entry.position,
                     path,
                     scope,
@@ -587,7 +607,8 @@ class Walker:
         if merge not in ("concat", "add", "mul"):
             raise self.error(
                 "value",
-                f"merge must be concat, add or mul, got {describe(merge)}" + _hint(suggest(merge, ("concat", "add", "mul"))),
+                f"merge must be concat, add or mul, got {describe(merge)}"
+                + _hint(suggest(merge, ("concat", "add", "mul"))),
                 entry.position,
                 path,
                 scope,

@@ -86,7 +86,7 @@ class SpecError(ConvcalcError):
         position: Position = NOWHERE,
         row: str = "",
         hint: str = "",
-    ) -> "SpecError":
+    ) -> SpecError:
         return cls(Diagnostic("error", code, message, file, position, row, hint))
 
 

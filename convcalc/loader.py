@@ -38,7 +38,7 @@ class YScalar:
 
 @dataclass(slots=True, eq=False)
 class YSeq:
-    items: list["YNode"]
+    items: list[YNode]
     pos: Position = NOWHERE
 
 
@@ -56,7 +56,7 @@ class Duplicate:
 
 @dataclass(slots=True, eq=False)
 class YMap:
-    entries: dict[str, "YNode"]
+    entries: dict[str, YNode]
     pos: Position = NOWHERE
     key_pos: dict[str, Position] = field(default_factory=dict)
     duplicate: Duplicate | None = None
@@ -143,14 +143,18 @@ def load_document(text: str, file: str = "<spec>") -> tuple[YNode, list[YMap]]:
         line = text.count("\n", 0, exc.start) + 1
         column = exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1
         raise SpecError.at(
-            "encoding", f"is not valid Unicode text (lone surrogate \\u{ord(text[exc.start]):04x})",
-            file=file, position=Position(line, column),
+            "encoding",
+            f"is not valid Unicode text (lone surrogate \\u{ord(text[exc.start]):04x})",
+            file=file,
+            position=Position(line, column),
         ) from None
     try:
         root = yaml.compose(text, Loader=_loader_class(text))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise SpecError.at("yaml", f"YAML syntax: {_yaml_message(exc, text)}", file=file, position=_mark(mark)) from None
+        raise SpecError.at(
+            "yaml", f"YAML syntax: {_yaml_message(exc, text)}", file=file, position=_mark(mark)
+        ) from None
     except yaml.reader.ReaderError as exc:
         index = max(exc.position, 0)
         line = text.count("\n", 0, index) + 1

@@ -69,7 +69,6 @@ class RowCounter:
         return one
 
 
-
 def block_references(block: BlockDef, names: dict[str, BlockDef]) -> list[tuple[str, Position]]:
     """Block names used as layer types anywhere in a block's body (found without expanding it)."""
     found: list[tuple[str, Position]] = []
@@ -112,7 +111,7 @@ def check_block_cycles(spec: Spec) -> None:
                 continue
             used, position = step
             if state.get(used) == 1:
-                cycle = chain[chain.index(used):] + [used]
+                cycle = chain[chain.index(used) :] + [used]
                 raise SpecError.at(
                     "block-cycle",
                     f"block {used!r} uses itself: {_chain_text(cycle)}",

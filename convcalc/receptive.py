@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from math import gcd
-from typing import Sequence, Union
+from typing import Union
+from collections.abc import Sequence
 
 Number = Union[int, Fraction]
 
@@ -38,7 +39,7 @@ class ReceptiveField:
     extent: tuple[int, ...]
 
     @classmethod
-    def of_input(cls, spatial: Sequence[int]) -> "ReceptiveField":
+    def of_input(cls, spatial: Sequence[int]) -> ReceptiveField:
         ones = tuple(1 for _ in spatial)
         return cls(ones, ones, tuple(0 for _ in spatial), tuple(spatial))
 
@@ -48,7 +49,7 @@ class ReceptiveField:
         strides: Sequence[Number],
         lows: Sequence[int],
         extent: Sequence[int],
-    ) -> "ReceptiveField":
+    ) -> ReceptiveField:
         """After a sliding window of effective ``kernels`` (already dilated)."""
         size, jump, start = [], [], []
         for r, j, x, f, s, p in zip(self.size, self.jump, self.start, kernels, strides, lows):
@@ -66,7 +67,7 @@ class ReceptiveField:
         lows: Sequence[int],
         extent: Sequence[int],
         dilations: Sequence[int] | None = None,
-    ) -> "ReceptiveField":
+    ) -> ReceptiveField:
         """After a transposed conv: output ``o`` reads input ``i`` when ``i·s + t·d − p = o`` for a tap ``t``.
 
         Taps that meet inputs for one output are ``s/g`` apart (``g = gcd(d, s)``),
@@ -84,16 +85,16 @@ class ReceptiveField:
             jump.append(_exact(Fraction(j) / s))
         return ReceptiveField(tuple(size), tuple(jump), tuple(start), tuple(extent))
 
-    def whole(self, extent: Sequence[int]) -> "ReceptiveField":
+    def whole(self, extent: Sequence[int]) -> ReceptiveField:
         """After a layer that mixes its whole spatial input (fc, global pooling)."""
         return self.window(self.extent, self.extent, [0] * len(self.extent), extent)
 
-    def shifted(self, lows: Sequence[int], extent: Sequence[int]) -> "ReceptiveField":
+    def shifted(self, lows: Sequence[int], extent: Sequence[int]) -> ReceptiveField:
         """After padding ``lows`` positions in front (the first output moves left)."""
         start = tuple(_exact(x - p * j) for x, j, p in zip(self.start, self.jump, lows))
         return ReceptiveField(self.size, self.jump, start, tuple(extent))
 
-    def resized(self, extent: Sequence[int]) -> "ReceptiveField":
+    def resized(self, extent: Sequence[int]) -> ReceptiveField:
         return ReceptiveField(self.size, self.jump, self.start, tuple(extent))
 
     def to_dict(self) -> dict[str, list[float | int]]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from math import prod
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from .errors import Diagnostic, Position
 from .receptive import ReceptiveField

@@ -31,7 +31,8 @@ from __future__ import annotations
 import copy
 import inspect
 import json
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from . import args as A
 from .layers import CANONICAL, RULES, LayerRule
@@ -114,7 +115,12 @@ CHECK_SCHEMAS: dict[Callable[..., Any], tuple[Schema, str]] = {
         "added as its own row after this one, or none",
     ),
     _output_arg: (
-        {"anyOf": [ref("count"), {"type": "array", "minItems": 1, "items": {"anyOf": [ref("count"), {"type": "null"}]}}]},
+        {
+            "anyOf": [
+                ref("count"),
+                {"type": "array", "minItems": 1, "items": {"anyOf": [ref("count"), {"type": "null"}]}},
+            ]
+        },
         "the output size: a positive integer, or a list per spatial dimension (null keeps that dimension's size)",
     ),
     _channel_range: (
@@ -151,7 +157,8 @@ def arg_kind(check: Callable[..., Any], where: str = "") -> tuple[Schema, str]:
         return CHECK_FACTORIES[factory](**kwargs)
     name = f"{getattr(check, '__module__', '?')}.{qualname or check!r}"
     raise SchemaError(
-        f"no JSON Schema for the check function {name}" + (f" of {where}" if where else "")
+        f"no JSON Schema for the check function {name}"
+        + (f" of {where}" if where else "")
         + ": add it to convcalc.schema.CHECK_SCHEMAS"
     )
 
@@ -187,6 +194,7 @@ def _arg_schema(layer: str, key: str, arg: A.Arg) -> Schema:
 
 def _quantity_pattern(units: list[str]) -> str:
     """convcalc.units' number-with-suffix syntax; suffixes case-insensitive."""
+
     def insensitive(unit: str) -> str:
         return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in unit)
 
@@ -321,7 +329,10 @@ def _composite_defs(common: dict[str, Schema]) -> dict[str, Schema]:
     defs = {
         "sequence": _entry_args(
             "sequence: a sub-list of layers, usually with repeat.",
-            _object({"layers": {"description": "The layers, in order.", "anyOf": [ref("layer-list")]}, **commons}, ["layers"]),
+            _object(
+                {"layers": {"description": "The layers, in order.", "anyOf": [ref("layer-list")]}, **commons},
+                ["layers"],
+            ),
             False,
         ),
         "parallel": _entry_args(
@@ -349,7 +360,10 @@ def _composite_defs(common: dict[str, Schema]) -> dict[str, Schema]:
             _object(
                 {
                     "main": {"description": "The main path.", "anyOf": [ref("layer-list")]},
-                    "shortcut": {"description": "The shortcut path (default: the identity).", "anyOf": [ref("layer-list")]},
+                    "shortcut": {
+                        "description": "The shortcut path (default: the identity).",
+                        "anyOf": [ref("layer-list")],
+                    },
                     **commons,
                 },
                 ["main"],
@@ -551,7 +565,8 @@ def spec_schema() -> dict[str, Any]:
         "input": _input(),
         "dtype": {
             "description": "Element type, for memory: "
-            + ", ".join(f"{k} ({v} B)" for k, v in DTYPE_BYTES.items()) + ". Default float32.",
+            + ", ".join(f"{k} ({v} B)" for k, v in DTYPE_BYTES.items())
+            + ". Default float32.",
             "enum": list(DTYPE_BYTES),
             "default": "float32",
         },

@@ -40,9 +40,7 @@ def conv_output(n: int, k: int, s: int = 1, lo: int = 0, hi: int = 0, d: int = 1
     return window_span(n, k, lo, hi, d) // s + 1
 
 
-def pool_output(
-    n: int, k: int, s: int, lo: int = 0, hi: int = 0, d: int = 1, ceil_mode: bool = False
-) -> int:
+def pool_output(n: int, k: int, s: int, lo: int = 0, hi: int = 0, d: int = 1, ceil_mode: bool = False) -> int:
     """Pooling output size; with ``ceil_mode`` PyTorch's rule.
 
     In ceil mode the quotient is rounded up, then the last window is dropped
@@ -58,9 +56,7 @@ def pool_output(
     return out
 
 
-def transposed_output(
-    n: int, k: int, s: int = 1, lo: int = 0, hi: int = 0, d: int = 1, output_padding: int = 0
-) -> int:
+def transposed_output(n: int, k: int, s: int = 1, lo: int = 0, hi: int = 0, d: int = 1, output_padding: int = 0) -> int:
     """``(n − 1)s − lo − hi + d(k − 1) + output_padding + 1``, as ``ConvTranspose`` computes it."""
     return (n - 1) * s - lo - hi + d * (k - 1) + output_padding + 1
 

@@ -167,14 +167,23 @@ class _Reader:
         if isinstance(node, YSeq):
             if not 2 <= len(node.items) <= 4:
                 raise self.error(
-                    "value", f"input as a list is [C, L], [C, H, W] or [C, D, H, W], got {len(node.items)} numbers", node
+                    "value",
+                    f"input as a list is [C, L], [C, H, W] or [C, D, H, W], got {len(node.items)} numbers",
+                    node,
                 )
             return tuple(self._count(item, "every input dimension") for item in node.items)
         if not isinstance(node, YMap):
-            raise self.error("type", f"input must be {{channels: C, size: N}} or [C, H, W], got {describe(plain(node))}", node)
+            raise self.error(
+                "type", f"input must be {{channels: C, size: N}} or [C, H, W], got {describe(plain(node))}", node
+            )
         for key in node.entries:
             if key not in ("channels", "size"):
-                raise self.error("unknown-key", f"unknown input key {key!r}", node.position_of(key), suggest(key, ("channels", "size")))
+                raise self.error(
+                    "unknown-key",
+                    f"unknown input key {key!r}",
+                    node.position_of(key),
+                    suggest(key, ("channels", "size")),
+                )
         for key in ("channels", "size"):
             if key not in node.entries:
                 raise self.error("missing-key", f"input needs {key!r}", node)
@@ -209,7 +218,9 @@ class _Reader:
         for key in body.entries:
             if key not in ("params", "layers", "description"):
                 raise self.error(
-                    "unknown-key", f"unknown key {key!r} in block {name!r}", body.position_of(key),
+                    "unknown-key",
+                    f"unknown key {key!r} in block {name!r}",
+                    body.position_of(key),
                     suggest(key, ("params", "layers", "description")),
                 )
         layers = body.entries.get("layers")
@@ -247,7 +258,9 @@ class _Reader:
             if BUDGET_KEYS[key] == "shape":
                 items = raw if isinstance(raw, list) else [raw]
                 if not items or not all(is_int(v) and v >= 1 for v in items):
-                    raise self.error("type", f"budget output must be a shape such as [1000], got {describe(raw)}", value)
+                    raise self.error(
+                        "type", f"budget output must be a shape such as [1000], got {describe(raw)}", value
+                    )
                 limits[key] = tuple(items)
             else:
                 try:

@@ -59,7 +59,8 @@ def explain_direct(c: ConvSetting, label: str = "") -> list[str]:
     lo, hi = c.pad
     head = f"{label}: " if label else ""
     lines = [
-        f"{head}N = {c.n}, F = {c.k}" + (f" dilated by D = {c.d} to D(F − 1) + 1 = {c.f}" if c.d > 1 else "")
+        f"{head}N = {c.n}, F = {c.k}"
+        + (f" dilated by D = {c.d} to D(F − 1) + 1 = {c.f}" if c.d > 1 else "")
         + f", S = {c.s}, P = {_pad_text(c.pad)}",
     ]
     span = c.n + lo + hi - c.f
@@ -91,7 +92,9 @@ def explain_direct(c: ConvSetting, label: str = "") -> list[str]:
             f" (position {which}) {'is' if u.unread_input == 1 else 'are'} never read"
         )
     if u.unread_padding:
-        lines.append(f"  {u.unread_padding} padding position{'s' if u.unread_padding > 1 else ''} at the end never read")
+        lines.append(
+            f"  {u.unread_padding} padding position{'s' if u.unread_padding > 1 else ''} at the end never read"
+        )
     lines.append("  exact fits:")
     for p in u.fitting_paddings:
         lines.append(f"    padding {_pad_text(p)}: {shapes.slide_formula(c.n, c.k, c.s, p[0], p[1], c.d)}")
@@ -142,7 +145,9 @@ class Solution:
     exact: bool
 
 
-def solve_target(n: int, k: int, target: int, d: int = 1, stride: int | None = None, max_stride: int = 8) -> list[Solution]:
+def solve_target(
+    n: int, k: int, target: int, d: int = 1, stride: int | None = None, max_stride: int = 8
+) -> list[Solution]:
     """Paddings (per side at most F − 1) and strides giving output ``target``.
 
     Exact solutions first (the stride fits), then floored ones.

@@ -79,9 +79,7 @@ def test_bad_spec_gives_its_error_line(name: str) -> None:
 
     output = result.output  # stdout and stderr, as a terminal shows them
     assert "Traceback" not in output, output
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"crashed: {result.exception!r}"
-    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), f"crashed: {result.exception!r}"
     assert result.exit_code == (2 if code.group(1) == "file" else 1), (result.exit_code, output)
     lines = result.stdout.splitlines()
     assert lines, output

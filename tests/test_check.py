@@ -126,8 +126,15 @@ def test_memory_budget_is_params_plus_peak(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "unit", "value"),
-    [("25.6M", "count", 25_600_000), ("4.1G", "count", 4_100_000_000), ("70M", "count", 70_000_000),
-     ("120MB", "bytes", 120_000_000), ("1GiB", "bytes", 2**30), ("12K", "count", 12_000), (1000, "count", 1000)],
+    [
+        ("25.6M", "count", 25_600_000),
+        ("4.1G", "count", 4_100_000_000),
+        ("70M", "count", 70_000_000),
+        ("120MB", "bytes", 120_000_000),
+        ("1GiB", "bytes", 2**30),
+        ("12K", "count", 12_000),
+        (1000, "count", 1000),
+    ],
 )
 def test_quantities(text: str, unit: str, value: int) -> None:
     assert parse_quantity(text, unit) == value
@@ -184,10 +191,16 @@ def test_sarif_format_has_the_required_structure(tmp_path: Path) -> None:
 def test_exit_codes_in_a_real_process(tmp_path: Path) -> None:
     """The same contract through the installed entry point, as CI runs it."""
     env = dict(os.environ)
-    cases = [([write(tmp_path, "ok.yaml", CLEAN)], 0), ([write(tmp_path, "bad.yaml", BROKEN)], 1),
-             ([str(tmp_path / "nope.yaml")], 2), ([write(tmp_path, "w.yaml", WARNS), "--strict"], 1)]
+    cases = [
+        ([write(tmp_path, "ok.yaml", CLEAN)], 0),
+        ([write(tmp_path, "bad.yaml", BROKEN)], 1),
+        ([str(tmp_path / "nope.yaml")], 2),
+        ([write(tmp_path, "w.yaml", WARNS), "--strict"], 1),
+    ]
     for args, expected in cases:
-        done = subprocess.run([sys.executable, "-m", "convcalc", "check", *args], capture_output=True, text=True, env=env)
+        done = subprocess.run(
+            [sys.executable, "-m", "convcalc", "check", *args], capture_output=True, text=True, env=env
+        )
         assert done.returncode == expected, (args, done.stdout, done.stderr)
         assert "Traceback" not in done.stdout + done.stderr
 

@@ -128,7 +128,10 @@ def test_list_names_the_bundled_specs() -> None:
 def test_unknown_bare_name_suggests_a_bundled_spec() -> None:
     result = CliRunner().invoke(main, ["analyze", "alexnett"])
     assert result.exit_code == 2
-    assert "alexnett:0:0: error[file]: no such file, and no bundled spec of that name (did you mean 'alexnet'?)" in result.output
+    assert (
+        "alexnett:0:0: error[file]: no such file, and no bundled spec of that name (did you mean 'alexnet'?)"
+        in result.output
+    )
     assert "Traceback" not in result.output
 
 

@@ -194,7 +194,9 @@ def test_transposed_padding_over_the_kernel_crops_the_stretched_input() -> None:
     root = parse(draw_conv((4,), 3, stride=2, padding=3, transposed=True, frame=0))
     assert coords(having(root, "cell", "cropped")) == {(0,), (6,)}
     assert having(root, "cell", "padding") == []
-    assert len(parse(draw_conv((4,), 3, stride=2, padding=3, transposed=True)).findall(f".//{SVG}g[@class='window']")) == 3
+    assert (
+        len(parse(draw_conv((4,), 3, stride=2, padding=3, transposed=True)).findall(f".//{SVG}g[@class='window']")) == 3
+    )
     (window,) = having(root, "window", tag="g")
     assert coords(having(window, "tap")) == {(1,), (2,), (3,)}
 
@@ -207,7 +209,14 @@ def test_transposed_padding_over_the_kernel_crops_the_stretched_input() -> None:
         ((5, 5), dict(kernel=3, stride=2, padding=1), 0, (0, 0), [-1, 0, 1], [-1, 0, 1]),
         ((7, 7), dict(kernel=3, dilation=2), 3, (1, 0), [1, 3, 5], [0, 2, 4]),
         ((7, 7), dict(kernel=3, padding=2, dilation=2), 8, (1, 1), [-1, 1, 3], [-1, 1, 3]),
-        ((3, 3), dict(kernel=3, stride=2, padding=1, transposed=True, output_padding=1), 7, (1, 1), [0, 1, 2], [0, 1, 2]),
+        (
+            (3, 3),
+            dict(kernel=3, stride=2, padding=1, transposed=True, output_padding=1),
+            7,
+            (1, 1),
+            [0, 1, 2],
+            [0, 1, 2],
+        ),
     ],
 )
 def test_a_still_frame_highlights_exactly_the_cells_of_its_window(size, kwargs, index, out_cell, rows, cols) -> None:
@@ -218,7 +227,11 @@ def test_a_still_frame_highlights_exactly_the_cells_of_its_window(size, kwargs, 
     taps = having(root, "tap")
     assert len(taps) == len(rows) * len(cols)  # only the taps, not the dilated span
     assert coords(taps) == {(r, c) for r in rows for c in cols}
-    drawn = coords(having(root, "cell", "input")) | coords(having(root, "cell", "padding")) | coords(having(root, "cell", "zero"))
+    drawn = (
+        coords(having(root, "cell", "input"))
+        | coords(having(root, "cell", "padding"))
+        | coords(having(root, "cell", "zero"))
+    )
     assert coords(taps) <= drawn
     (current,) = having(root, "current")
     assert (int(current.get("data-row")), int(current.get("data-col"))) == out_cell
@@ -298,7 +311,14 @@ def test_alexnet_has_one_volume_per_top_level_volume() -> None:
     for label in labels:
         assert label in shown
     assert [v.get("data-name") for v in having(root, "volume", "flat", tag="g")] == [
-        "fc6", "relu6", "drop6", "fc7", "relu7", "drop7", "fc8", "softmax1"
+        "fc6",
+        "relu6",
+        "drop6",
+        "fc7",
+        "relu7",
+        "drop7",
+        "fc8",
+        "softmax1",
     ]
     layer_names = [g.get("data-name") for g in having(root, "layer", tag="g")]
     assert layer_names == [r.name for r in top]
@@ -317,7 +337,10 @@ def test_composite_rows_are_one_box_labelled_with_their_type() -> None:
     (branches,) = having(inception, "branches", tag="g")
     assert branches.get("data-count") == "4"
     assert [b.get("data-shape") for b in having(inception, "branch", tag="g")] == [
-        "28×28×64", "28×28×128", "28×28×32", "28×28×32"
+        "28×28×64",
+        "28×28×128",
+        "28×28×32",
+        "28×28×32",
     ]
 
 

@@ -31,7 +31,6 @@ import copy
 import json
 import math
 import os
-import traceback
 from typing import Any
 
 import pytest
@@ -103,7 +102,8 @@ def pool() -> st.SearchStrategy[dict]:
     return st.tuples(
         st.sampled_from(["maxpool", "avgpool"]),
         st.fixed_dictionaries(
-            {"kernel": small(1, 3)}, optional={"stride": small(1, 2), "padding": small(0, 1), "ceil_mode": st.booleans()}
+            {"kernel": small(1, 3)},
+            optional={"stride": small(1, 2), "padding": small(0, 1), "ceil_mode": st.booleans()},
         ),
     ).map(lambda t: {t[0]: t[1]})
 
@@ -184,31 +184,88 @@ def valid_specs(draw: st.DrawFn) -> dict:
 # ----- breaking them ------------------------------------------------------------------------
 
 BAD_VALUES = [
-    True, False, None, 0, -1, -7, 1.5, 2.0, 10**6, 2**31 - 1, 2**31, 10**40, -(10**40), 1e300, "abc", "", "3x3", "$width",
-    "${1 // 0}", "${width * width * width}", "${__import__('os')}", [], {}, [1, 2, 3], [[1, 2]], {"a": 1},
-    float("nan"), float("inf"), "relu", "conv", "same",
+    True,
+    False,
+    None,
+    0,
+    -1,
+    -7,
+    1.5,
+    2.0,
+    10**6,
+    2**31 - 1,
+    2**31,
+    10**40,
+    -(10**40),
+    1e300,
+    "abc",
+    "",
+    "3x3",
+    "$width",
+    "${1 // 0}",
+    "${width * width * width}",
+    "${__import__('os')}",
+    [],
+    {},
+    [1, 2, 3],
+    [[1, 2]],
+    {"a": 1},
+    float("nan"),
+    float("inf"),
+    "relu",
+    "conv",
+    "same",
 ]
 BAD_ENTRIES = [
-    "conv2dd", "frobnicate", "", {"frob": {}}, {"conv": None}, {"conv": [1]}, {"relu": {"repeat": 10**9}},
-    {"relu": {"repeat": 5000}}, {"relu": {"name": "x"}}, {"$width": {}}, {"relu": {}, "bn": {}}, {}, 7, None, [],
-    {"unit": {}}, {"pair": {"width": "${width}"}}, {"sequence": {"layers": "relu"}}, {"parallel": {"branches": []}},
+    "conv2dd",
+    "frobnicate",
+    "",
+    {"frob": {}},
+    {"conv": None},
+    {"conv": [1]},
+    {"relu": {"repeat": 10**9}},
+    {"relu": {"repeat": 5000}},
+    {"relu": {"name": "x"}},
+    {"$width": {}},
+    {"relu": {}, "bn": {}},
+    {},
+    7,
+    None,
+    [],
+    {"unit": {}},
+    {"pair": {"width": "${width}"}},
+    {"sequence": {"layers": "relu"}},
+    {"parallel": {"branches": []}},
 ]
 ANY_VALUE = st.recursive(
     st.one_of(
-        st.none(), st.booleans(), st.integers(-(10**12), 10**12), st.floats(allow_nan=True), st.text(max_size=6),
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**12), 10**12),
+        st.floats(allow_nan=True),
+        st.text(max_size=6),
         st.sampled_from(["relu", "conv", "fc", "unit", "$width", "${width}", "same", "concat", "mul"]),
     ),
     lambda inner: st.one_of(
         st.lists(inner, max_size=3),
-        st.dictionaries(st.sampled_from(["conv", "relu", "kernel", "filters", "layers", "x", "name"]), inner, max_size=3),
+        st.dictionaries(
+            st.sampled_from(["conv", "relu", "kernel", "filters", "layers", "x", "name"]), inner, max_size=3
+        ),
     ),
     max_leaves=6,
 )
 """Any YAML-like value, for the ``random`` mutation."""
 
 KEY_RENAMES = [
-    lambda k: k + "s", lambda k: k[:-1], lambda k: k.upper(), lambda k: "name", lambda k: "repeat",
-    lambda k: "if", lambda k: "$" + k, lambda k: k + "_size", lambda k: "<<",
+    lambda k: k + "s",
+    lambda k: k[:-1],
+    lambda k: k.upper(),
+    lambda k: "name",
+    lambda k: "repeat",
+    lambda k: "if",
+    lambda k: "$" + k,
+    lambda k: k + "_size",
+    lambda k: "<<",
 ]
 
 
@@ -285,10 +342,53 @@ def mutated_specs(draw: st.DrawFn) -> dict:
 any_specs = st.one_of(valid_specs(), mutated_specs(), mutated_specs())
 
 FRAGMENTS = [
-    ": ", ":", "- ", "[", "]", "{", "}", ",", "\t", "  ", "\n", "&a ", "*a", "*nope", "<<: *a", "!!python/object:os.system ",
-    "!!binary ", "!custom ", "---\n", "...\n", "%YAML 1.1\n", "? ", "|\n", ">\n", "'", '"', "#", "\x00", "\x1b", "\x85", "\xa0",
-    "\ufeff", "é", "\u2028", "\r", "\r\n", "${", "$width", "repeat: 1000000000", "name: x", "conv", "layers:",
-    "10000000000000000000000000000000000000000", "-1", ".nan", "yes", "~",
+    ": ",
+    ":",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "\t",
+    "  ",
+    "\n",
+    "&a ",
+    "*a",
+    "*nope",
+    "<<: *a",
+    "!!python/object:os.system ",
+    "!!binary ",
+    "!custom ",
+    "---\n",
+    "...\n",
+    "%YAML 1.1\n",
+    "? ",
+    "|\n",
+    ">\n",
+    "'",
+    '"',
+    "#",
+    "\x00",
+    "\x1b",
+    "\x85",
+    "\xa0",
+    "\ufeff",
+    "é",
+    "\u2028",
+    "\r",
+    "\r\n",
+    "${",
+    "$width",
+    "repeat: 1000000000",
+    "name: x",
+    "conv",
+    "layers:",
+    "10000000000000000000000000000000000000000",
+    "-1",
+    ".nan",
+    "yes",
+    "~",
 ]
 
 
@@ -299,7 +399,7 @@ def yaml_texts(draw: st.DrawFn) -> str:
         operation = draw(st.sampled_from(["delete", "fragment", "text", "duplicate-line", "indent", "bytes"]))
         at = draw(st.integers(0, len(text)))
         if operation == "delete":
-            text = text[:at] + text[at + draw(st.integers(1, 10)):]
+            text = text[:at] + text[at + draw(st.integers(1, 10)) :]
         elif operation == "fragment":
             text = text[:at] + draw(st.sampled_from(FRAGMENTS)) + text[at:]
         elif operation == "text":
@@ -318,8 +418,6 @@ def yaml_texts(draw: st.DrawFn) -> str:
             text = "\n".join(lines)
     # A string without a newline may be taken for a path: keep every text a text.
     return text if "\n" in text else text + "\n"
-
-
 
 
 # ----- the checks ---------------------------------------------------------------------------

@@ -51,7 +51,8 @@ def test_analyze_html_is_one_self_contained_page() -> None:
 
 def test_compare_html() -> None:
     result = CliRunner().invoke(
-        main, ["compare", str(SPECS / "inception_naive.yaml"), str(SPECS / "inception_bottleneck.yaml"), "--format", "html"]
+        main,
+        ["compare", str(SPECS / "inception_naive.yaml"), str(SPECS / "inception_bottleneck.yaml"), "--format", "html"],
     )
     assert result.exit_code == 0
     assert "854,196,224" in result.output and "271,351,808" in result.output and "3.15× fewer" in result.output

@@ -128,11 +128,23 @@ def test_maxpool3d() -> None:
     ("input_spec", "layer", "shape", "params", "flops"),
     [
         # torch: nn.ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1)(torch.zeros(1, 16, 7, 7))
-        ("[16, 7, 7]", "deconv: {filters: 8, kernel: 3, stride: 2, padding: 1, output_padding: 1}", (8, 14, 14), 1160, 112_896),
+        (
+            "[16, 7, 7]",
+            "deconv: {filters: 8, kernel: 3, stride: 2, padding: 1, output_padding: 1}",
+            (8, 14, 14),
+            1160,
+            112_896,
+        ),
         # torch: nn.ConvTranspose2d(16, 8, 3, stride=2, padding=1)(torch.zeros(1, 16, 7, 7))
         ("[16, 7, 7]", "deconv: {filters: 8, kernel: 3, stride: 2, padding: 1}", (8, 13, 13), 1160, 112_896),
         # torch: nn.ConvTranspose2d(8, 12, 4, stride=2, padding=1, groups=4, bias=False)(torch.zeros(1, 8, 5, 5))
-        ("[8, 5, 5]", "deconv: {filters: 12, kernel: 4, stride: 2, padding: 1, groups: 4, bias: false}", (12, 10, 10), 384, 19_200),
+        (
+            "[8, 5, 5]",
+            "deconv: {filters: 12, kernel: 4, stride: 2, padding: 1, groups: 4, bias: false}",
+            (12, 10, 10),
+            384,
+            19_200,
+        ),
         # torch: nn.ConvTranspose1d(4, 6, 3, stride=1, dilation=2, output_padding=1)(torch.zeros(1, 4, 10))
         # (output_padding 1 ≥ stride 1 is allowed because it is < dilation 2)
         ("[4, 10]", "convtranspose: {filters: 6, kernel: 3, dilation: 2, output_padding: 1}", (6, 15), 78, 1_440),
@@ -167,7 +179,12 @@ def test_transposed_conv_output_padding_too_large() -> None:
         # torch: nn.Conv2d(32, 32, 3, padding=1, groups=32)(torch.zeros(1, 32, 14, 14))
         ("conv: {filters: 32, kernel: 3, padding: 1, groups: depthwise}", (32, 14, 14), 320, 112_896),
         # torch: nn.Conv2d(32, 64, 3, stride=2, padding=1, groups=32, bias=False)(torch.zeros(1, 32, 14, 14))
-        ("conv: {filters: 64, kernel: 3, stride: 2, padding: 1, groups: depthwise, bias: false}", (64, 7, 7), 576, 56_448),
+        (
+            "conv: {filters: 64, kernel: 3, stride: 2, padding: 1, groups: depthwise, bias: false}",
+            (64, 7, 7),
+            576,
+            56_448,
+        ),
     ],
 )
 def test_grouped_and_depthwise_conv(layer: str, shape: tuple[int, ...], params: int, flops: int) -> None:
@@ -246,7 +263,9 @@ def test_same_padding_stride_2(n: int, out: int, pads: tuple[int, int], start: i
     """
     same = one_layer(f"[1, {n}, {n}]", "conv: {filters: 1, kernel: 3, stride: 2, padding: same}")
     lo, hi = pads
-    explicit = one_layer(f"[1, {n}, {n}]", f"conv: {{filters: 1, kernel: 3, stride: 2, padding: [[{lo}, {hi}], [{lo}, {hi}]]}}")
+    explicit = one_layer(
+        f"[1, {n}, {n}]", f"conv: {{filters: 1, kernel: 3, stride: 2, padding: [[{lo}, {hi}], [{lo}, {hi}]]}}"
+    )
     assert same.output_shape == (1, out, out)
     assert same.output_shape == explicit.output_shape
     assert same.receptive_field == explicit.receptive_field

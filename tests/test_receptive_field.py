@@ -121,7 +121,14 @@ def windows(draw: st.DrawFn) -> Window:
     kind = draw(st.sampled_from(["conv", "conv", "maxpool", "avgpool"]))
     k = draw(st.integers(1, 7))
     if kind == "conv":
-        return Window("conv", k, draw(st.integers(1, 4)), draw(st.integers(0, 4)), draw(st.integers(0, 4)), draw(st.integers(1, 3)))
+        return Window(
+            "conv",
+            k,
+            draw(st.integers(1, 4)),
+            draw(st.integers(0, 4)),
+            draw(st.integers(0, 4)),
+            draw(st.integers(1, 3)),
+        )
     half = k // 2
     return Window(
         kind,
@@ -195,7 +202,9 @@ def test_three_3x3_convs_see_7x7() -> None:
 
 def test_three_3x3_convs_have_fewer_weights_than_one_7x7() -> None:
     """VGG Sec. 2.3: three 3×3 layers of C channels have 3(3²C²) = 27C² weights, one 7×7 layer 7²C² = 49C²."""
-    stack = analyze_yaml("input: [64, 32, 32]\nlayers:\n  - conv: {filters: 64, kernel: 3, padding: 1, bias: false, repeat: 3}\n")
+    stack = analyze_yaml(
+        "input: [64, 32, 32]\nlayers:\n  - conv: {filters: 64, kernel: 3, padding: 1, bias: false, repeat: 3}\n"
+    )
     single = analyze_yaml("input: [64, 32, 32]\nlayers:\n  - conv: {filters: 64, kernel: 7, padding: 3, bias: false}\n")
     assert stack.totals.params == 27 * 64**2
     assert single.totals.params == 49 * 64**2

@@ -15,7 +15,7 @@ BUNDLED = sorted(SPECS.glob("*.yaml"))
 def children_of(report: Report, index: int) -> list[convcalc.Row]:
     parent = report.rows[index]
     found = []
-    for row in report.rows[index + 1:]:
+    for row in report.rows[index + 1 :]:
         if row.depth <= parent.depth:
             break
         if row.depth == parent.depth + 1:
@@ -164,7 +164,10 @@ def test_dtype_sets_bytes() -> None:
 def test_api_accepts_a_dict_and_text() -> None:
     data = {"input": {"channels": 3, "size": 32}, "layers": [{"conv": {"filters": 10, "kernel": 5, "padding": 2}}]}
     assert convcalc.analyze(data).rows[0].params == 760
-    assert convcalc.analyze("input: [3, 32, 32]\nlayers: [{conv: {filters: 10, kernel: 5, padding: 2}}]\n").rows[0].params == 760
+    assert (
+        convcalc.analyze("input: [3, 32, 32]\nlayers: [{conv: {filters: 10, kernel: 5, padding: 2}}]\n").rows[0].params
+        == 760
+    )
 
 
 def test_aliases_share_their_type_s_running_count() -> None:

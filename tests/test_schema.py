@@ -152,10 +152,17 @@ def test_valid_specs_pass_the_schema_and_convcalc(body: str) -> None:
 
 @pytest.mark.parametrize(
     "head",
-    ["input: [2, 16]", "input: {channels: 2, size: [16]}", "input: [1, 4, 8, 8]", "input: {channels: 1, size: [4, 8, 8]}"],
+    [
+        "input: [2, 16]",
+        "input: {channels: 2, size: [16]}",
+        "input: [1, 4, 8, 8]",
+        "input: {channels: 1, size: [4, 8, 8]}",
+    ],
 )
 def test_inputs_of_every_dimension(head: str) -> None:
-    text = spec_text("layers: [{conv: {filters: 2, kernel: 1, padding: [[1, 2]]}}]" if "16" in head else "layers: [relu]", head)
+    text = spec_text(
+        "layers: [{conv: {filters: 2, kernel: 1, padding: [[1, 2]]}}]" if "16" in head else "layers: [relu]", head
+    )
     convcalc.analyze(text, file="test.yaml")
     assert schema_errors(text) == []
 

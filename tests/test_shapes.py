@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import cache
 from math import ceil
 
-import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -365,7 +364,14 @@ def test_adaptive_max_window_is_longest_window() -> None:
 
 
 def conv_loop(
-    c_in: int, size: tuple[int, int], filters: int, kernel: tuple[int, int], stride: int, pad: int, dil: int, groups: int
+    c_in: int,
+    size: tuple[int, int],
+    filters: int,
+    kernel: tuple[int, int],
+    stride: int,
+    pad: int,
+    dil: int,
+    groups: int,
 ) -> tuple[tuple[int, int], int]:
     """Output size found by sliding, and MACs counted one loop iteration at a time."""
     out = tuple(slide(n, k, stride, pad, pad, dil).outputs for n, k in zip(size, kernel))
@@ -408,10 +414,10 @@ def test_conv_macs_and_params_match_loop_nest(case: dict[str, int]) -> None:
     c = case
     report = analyze_yaml(
         f"""
-        input: [{c['c_in']}, {c['h']}, {c['w']}]
+        input: [{c["c_in"]}, {c["h"]}, {c["w"]}]
         layers:
-          - conv: {{filters: {c['filters']}, kernel: [{c['kh']}, {c['kw']}], stride: {c['stride']},
-                    padding: {c['pad']}, dilation: {c['dil']}, groups: {c['groups']}}}
+          - conv: {{filters: {c["filters"]}, kernel: [{c["kh"]}, {c["kw"]}], stride: {c["stride"]},
+                    padding: {c["pad"]}, dilation: {c["dil"]}, groups: {c["groups"]}}}
         """
     )
     row = report.row("conv1")
@@ -449,14 +455,17 @@ def deconv_cases(draw: st.DrawFn) -> dict[str, int]:
 def test_deconv_macs_and_shape_match_scatter_loop(case: dict[str, int]) -> None:
     """Deconv MACs = iterations of (input element, out-channel-in-group, kernel tap); size by scattering taps."""
     c = case
-    size = [scatter_output_size(n, c["k"], c["stride"], c["pad"], c["pad"], c["dil"], c["out_pad"]) for n in (c["h"], c["w"])]
+    size = [
+        scatter_output_size(n, c["k"], c["stride"], c["pad"], c["pad"], c["dil"], c["out_pad"])
+        for n in (c["h"], c["w"])
+    ]
     assume(min(size) >= 1)
     report = analyze_yaml(
         f"""
-        input: [{c['c_in']}, {c['h']}, {c['w']}]
+        input: [{c["c_in"]}, {c["h"]}, {c["w"]}]
         layers:
-          - deconv: {{filters: {c['filters']}, kernel: {c['k']}, stride: {c['stride']}, padding: {c['pad']},
-                      dilation: {c['dil']}, groups: {c['groups']}, output_padding: {c['out_pad']}}}
+          - deconv: {{filters: {c["filters"]}, kernel: {c["k"]}, stride: {c["stride"]}, padding: {c["pad"]},
+                      dilation: {c["dil"]}, groups: {c["groups"]}, output_padding: {c["out_pad"]}}}
         """
     )
     row = report.row("deconv1")

@@ -62,7 +62,9 @@ def test_conv_with_no_output_exits_1() -> None:
     assert "larger than the padded input" in out
 
 
-@pytest.mark.parametrize("args", [["0", "-k", "3"], ["7", "-k", "0"], ["7", "-k", "3", "-s", "x"], ["7x7x7x7", "-k", "3"]])
+@pytest.mark.parametrize(
+    "args", [["0", "-k", "3"], ["7", "-k", "0"], ["7", "-k", "3", "-s", "x"], ["7x7x7x7", "-k", "3"]]
+)
 def test_conv_bad_usage_exits_2(args: list[str]) -> None:
     assert run("conv", *args)[0] == 2
 

@@ -33,7 +33,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence, Union
+from typing import Union
+from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from .. import shapes
@@ -146,13 +147,23 @@ def _direct_axis(n: int, k: int, s: int, d: int, lo: int, hi: int) -> Axis:
         formula += f" → {out}"
     kinds = ("padding",) * lo + ("input",) * n + ("padding",) * hi
     return Axis(
-        n=n, k=k, stride=s, dilation=d, lo=lo, hi=hi, output_padding=0, transposed=False,
+        n=n,
+        k=k,
+        stride=s,
+        dilation=d,
+        lo=lo,
+        hi=hi,
+        output_padding=0,
+        transposed=False,
         kinds=kinds,
         coords=tuple(range(-lo, n + hi)),
         sources=tuple(g - lo if kind == "input" else None for g, kind in enumerate(kinds)),
         cropped=(False,) * len(kinds),
         extra=(False,) * len(kinds),
-        origin=0, step=s, out=out, formula=formula,
+        origin=0,
+        step=s,
+        out=out,
+        formula=formula,
     )
 
 
@@ -179,15 +190,26 @@ def _transposed_axis(n: int, k: int, s: int, d: int, lo: int, hi: int, op: int) 
     )
     coords = tuple(range(-pad_before, stretched + pad_after))
     sources = tuple(c // s if kind == "input" else None for c, kind in zip(coords, kinds))
-    cropped = tuple(
-        kind != "padding" and (c < -before or c >= stretched + after) for c, kind in zip(coords, kinds)
-    )
+    cropped = tuple(kind != "padding" and (c < -before or c >= stretched + after) for c, kind in zip(coords, kinds))
     extra_cells = min(op, pad_after)
     extra = tuple(g >= len(kinds) - extra_cells for g in range(len(kinds)))
     return Axis(
-        n=n, k=k, stride=s, dilation=d, lo=lo, hi=hi, output_padding=op, transposed=True,
-        kinds=kinds, coords=coords, sources=sources, cropped=cropped, extra=extra,
-        origin=max(-before, 0), step=1, out=out,
+        n=n,
+        k=k,
+        stride=s,
+        dilation=d,
+        lo=lo,
+        hi=hi,
+        output_padding=op,
+        transposed=True,
+        kinds=kinds,
+        coords=coords,
+        sources=sources,
+        cropped=cropped,
+        extra=extra,
+        origin=max(-before, 0),
+        step=1,
+        out=out,
         formula=_transposed_formula(n, k, s, d, lo, hi, op, out),
     )
 
@@ -343,9 +365,7 @@ def conv_geometry(
         cols = axes[0]
     else:
         rows, cols = axes
-    return ConvGeometry(
-        ndim=min(ndim, 2), size=sizes, rows=rows, cols=cols, transposed=transposed, depth_note=note
-    )
+    return ConvGeometry(ndim=min(ndim, 2), size=sizes, rows=rows, cols=cols, transposed=transposed, depth_note=note)
 
 
 # --------------------------------------------------------------------------- SVG helpers
@@ -377,10 +397,7 @@ def text_width(text: str, size: float) -> float:
 
 def svg_document(width: float, height: float, style: str, body: list[str], title: str, defs: str = "") -> str:
     w, h = num(width), num(height)
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" '
-        f'width="{w}" height="{h}" viewBox="0 0 {w} {h}">'
-    )
+    head = f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{w}" height="{h}" viewBox="0 0 {w} {h}">'
     return "\n".join(
         [
             head,
@@ -452,7 +469,7 @@ def _titles(geo: ConvGeometry) -> tuple[str, list[str], list[str]]:
         title = axes[0].formula
     else:
         title = ";  ".join(f"{name}: {a.formula}" for name, a in zip(names, axes))
-    spatial = _shape_text(geo.size[-len(axes):])
+    spatial = _shape_text(geo.size[-len(axes) :])
     if len(geo.size) == 3:
         spatial = f"{_shape_text(geo.size)} (H×W shown)"
     kind = "transposed convolution" if geo.transposed else "convolution"
@@ -596,11 +613,15 @@ class _Drawing:
                 x, line = _MARGIN, line + 1
             self.legend_pos.append((x, self.legend_y + line * 22))
             x += w
-        legend_right = max((px + 20 + text_width(lbl, 12) for (px, _), (_, lbl) in zip(self.legend_pos, items)), default=0)
+        legend_right = max(
+            (px + 20 + text_width(lbl, 12) for (px, _), (_, lbl) in zip(self.legend_pos, items)), default=0
+        )
         self.height = self.legend_y + line * 22 + 14 + _MARGIN
-        texts = [text_width(self.title, 18)] + [text_width(t, 13) for t in self.subtitles] + [
-            text_width(t, 12) for t in self.notes
-        ]
+        texts = (
+            [text_width(self.title, 18)]
+            + [text_width(t, 13) for t in self.subtitles]
+            + [text_width(t, 12) for t in self.notes]
+        )
         self.width = max(content_right, legend_right, _MARGIN + max(texts), _MARGIN + text_width(self.step_text(0), 13))
         self.width += _MARGIN
 
@@ -700,11 +721,11 @@ class _Drawing:
 
     def draw_titles(self) -> None:
         out = self.body
-        out.append(f'<text {attrs(cls="title", x=_MARGIN, y=self.title_y)}>{escape(self.title)}</text>')
+        out.append(f"<text {attrs(cls='title', x=_MARGIN, y=self.title_y)}>{escape(self.title)}</text>")
         for text, y in zip(self.subtitles, self.subtitle_ys):
-            out.append(f'<text {attrs(cls="subtitle", x=_MARGIN, y=y)}>{escape(text)}</text>')
+            out.append(f"<text {attrs(cls='subtitle', x=_MARGIN, y=y)}>{escape(text)}</text>")
         for text, y in zip(self.notes, self.note_ys):
-            out.append(f'<text {attrs(cls="note", x=_MARGIN, y=y)}>{escape(text)}</text>')
+            out.append(f"<text {attrs(cls='note', x=_MARGIN, y=y)}>{escape(text)}</text>")
 
     def cell_attrs(self, gy: int, gx: int) -> dict[str, object]:
         rows, cols = self.geo.rows, self.geo.cols
@@ -719,12 +740,10 @@ class _Drawing:
         rows, cols = geo.rows, geo.cols
         label_y = self.in_y - 8
         if self.one_d:
-            out.append(f'<text {attrs(cls="label", x=_MARGIN, y=self.in_y + c / 2 + 5)}>input</text>')
-            out.append(
-                f'<text {attrs(cls="label", x=self.in_x, y=label_y)}>{escape(self.input_label())}</text>'
-            )
+            out.append(f"<text {attrs(cls='label', x=_MARGIN, y=self.in_y + c / 2 + 5)}>input</text>")
+            out.append(f"<text {attrs(cls='label', x=self.in_x, y=label_y)}>{escape(self.input_label())}</text>")
         else:
-            out.append(f'<text {attrs(cls="label", x=self.in_x, y=label_y)}>{escape(self.input_label())}</text>')
+            out.append(f"<text {attrs(cls='label', x=self.in_x, y=label_y)}>{escape(self.input_label())}</text>")
         out.append('<g class="input-grid">')
         for gy in range(rows.cells):
             for gx in range(cols.cells):
@@ -740,26 +759,26 @@ class _Drawing:
                         extra["data_src_row"] = rows.sources[gy]
                     extra["data_src_col"] = cols.sources[gx]
                 x, y = self.in_xy(gy, gx)
-                out.append(f'<rect {attrs(cls=" ".join(classes), x=x, y=y, width=c, height=c, **extra)}/>')
+                out.append(f"<rect {attrs(cls=' '.join(classes), x=x, y=y, width=c, height=c, **extra)}/>")
         for gy, gx in self.unread_cells():
             x, y = self.in_xy(gy, gx)
-            out.append(f'<rect {attrs(cls="unread-mark", x=x, y=y, width=c, height=c, **self.cell_attrs(gy, gx))}/>')
+            out.append(f"<rect {attrs(cls='unread-mark', x=x, y=y, width=c, height=c, **self.cell_attrs(gy, gx))}/>")
         out.append("</g>")
 
     def draw_output(self) -> None:
         geo, c, out = self.geo, self.cell, self.body
         if self.one_d:
-            out.append(f'<text {attrs(cls="label", x=_MARGIN, y=self.out_y + c / 2 + 5)}>output</text>')
+            out.append(f"<text {attrs(cls='label', x=_MARGIN, y=self.out_y + c / 2 + 5)}>output</text>")
         else:
             y = self.in_y + geo.rows.cells * c / 2
             x0, x1 = self.arrow_x0, self.out_x - 12
-            out.append(f'<line {attrs(cls="arrow", x1=x0, y1=y, x2=x1 - 8, y2=y)}/>')
+            out.append(f"<line {attrs(cls='arrow', x1=x0, y1=y, x2=x1 - 8, y2=y)}/>")
             out.append(
                 f'<polygon class="arrow-head" points="{num(x1)},{num(y)} {num(x1 - 10)},{num(y - 6)} '
                 f'{num(x1 - 10)},{num(y + 6)}"/>'
             )
             out.append(
-                f'<text {attrs(cls="label", x=self.out_x, y=self.out_y - 8)}>{escape(self.output_label())}</text>'
+                f"<text {attrs(cls='label', x=self.out_x, y=self.out_y - 8)}>{escape(self.output_label())}</text>"
             )
         out.append('<g class="output-grid">')
         for index in range(geo.positions):
@@ -767,7 +786,7 @@ class _Drawing:
             x, y = self.out_xy(r, col)
             extra = {} if self.one_d else {"data_row": r}
             out.append(
-                f'<rect {attrs(cls="cell output", x=x, y=y, width=c, height=c, **extra, data_col=col, data_index=index)}/>'
+                f"<rect {attrs(cls='cell output', x=x, y=y, width=c, height=c, **extra, data_col=col, data_index=index)}/>"
             )
         out.append("</g>")
         # outputs already computed: green, appearing as the window reaches them
@@ -781,11 +800,11 @@ class _Drawing:
                 anim = _visibility_animation(index, None, total, duration)
                 vis = None if index == 0 else "hidden"
                 out.append(
-                    f'<rect {attrs(cls="done", x=x, y=y, width=c, height=c, visibility=vis, **extra, data_col=col)}>'
+                    f"<rect {attrs(cls='done', x=x, y=y, width=c, height=c, visibility=vis, **extra, data_col=col)}>"
                     f"{anim}</rect>"
                 )
             else:
-                out.append(f'<rect {attrs(cls="done", x=x, y=y, width=c, height=c, **extra, data_col=col)}/>')
+                out.append(f"<rect {attrs(cls='done', x=x, y=y, width=c, height=c, **extra, data_col=col)}/>")
         out.append("</g>")
 
     def draw_windows(self) -> None:
@@ -800,7 +819,9 @@ class _Drawing:
             else:
                 vis, anim = None, ""
             r, col = geo.window(index)
-            out.append(f'<g {attrs(cls="window", data_index=index, data_out_row=None if self.one_d else r, data_out_col=col, visibility=vis)}>')
+            out.append(
+                f"<g {attrs(cls='window', data_index=index, data_out_row=None if self.one_d else r, data_out_col=col, visibility=vis)}>"
+            )
             if anim:
                 out.append(anim)
             out.extend(self.window_elements(index))
@@ -815,30 +836,32 @@ class _Drawing:
         parts = []
         x0, y0 = self.in_xy(row_taps[0], col_taps[0])
         x1, y1 = self.in_xy(row_taps[-1], col_taps[-1])
-        parts.append(f'<rect {attrs(cls="window-span", x=x0 - 2, y=y0 - 2, width=x1 - x0 + c + 4, height=y1 - y0 + c + 4)}/>')
+        parts.append(
+            f"<rect {attrs(cls='window-span', x=x0 - 2, y=y0 - 2, width=x1 - x0 + c + 4, height=y1 - y0 + c + 4)}/>"
+        )
         inset = 3
         for gy in row_taps:
             for gx in col_taps:
                 x, y = self.in_xy(gy, gx)
                 parts.append(
-                    f'<rect {attrs(cls="tap", x=x + inset, y=y + inset, width=c - 2 * inset, height=c - 2 * inset, **self.cell_attrs(gy, gx))}/>'
+                    f"<rect {attrs(cls='tap', x=x + inset, y=y + inset, width=c - 2 * inset, height=c - 2 * inset, **self.cell_attrs(gy, gx))}/>"
                 )
         ox, oy = self.out_xy(r, col)
         if self.one_d:
             for gx in col_taps:
                 x, y = self.in_xy(0, gx)
-                parts.append(f'<line {attrs(cls="link", x1=x + c / 2, y1=y + c, x2=ox + c / 2, y2=oy)}/>')
+                parts.append(f"<line {attrs(cls='link', x1=x + c / 2, y1=y + c, x2=ox + c / 2, y2=oy)}/>")
         extra = {} if self.one_d else {"data_row": r}
-        parts.append(f'<rect {attrs(cls="current", x=ox, y=oy, width=c, height=c, **extra, data_col=col)}/>')
-        parts.append(f'<text {attrs(cls="step", x=_MARGIN, y=self.step_y)}>{escape(self.step_text(index))}</text>')
+        parts.append(f"<rect {attrs(cls='current', x=ox, y=oy, width=c, height=c, **extra, data_col=col)}/>")
+        parts.append(f"<text {attrs(cls='step', x=_MARGIN, y=self.step_y)}>{escape(self.step_text(index))}</text>")
         return parts
 
     def draw_legend(self) -> None:
         out = self.body
         out.append('<g class="legend">')
         for (cls, label), (x, y) in zip(self.legend_items(), self.legend_pos):
-            out.append(f'<rect {attrs(cls="swatch " + cls, x=x, y=y - 11, width=14, height=14)}/>')
+            out.append(f"<rect {attrs(cls='swatch ' + cls, x=x, y=y - 11, width=14, height=14)}/>")
             if "unread" in cls:
-                out.append(f'<rect {attrs(cls="swatch-hatch", x=x, y=y - 11, width=14, height=14)}/>')
-            out.append(f'<text {attrs(cls="legend-text", x=x + 20, y=y)}>{escape(label)}</text>')
+                out.append(f"<rect {attrs(cls='swatch-hatch', x=x, y=y - 11, width=14, height=14)}/>")
+            out.append(f"<text {attrs(cls='legend-text', x=x + 20, y=y)}>{escape(label)}</text>")
         out.append("</g>")

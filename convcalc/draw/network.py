@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Sequence
+from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 from .conv import attrs, num, svg_document, text_width
@@ -159,12 +159,17 @@ def _volumes(report) -> list[_Volume]:  # noqa: ANN001 - a convcalc.Report
         if row.depth != 0:
             continue
         vol = _Volume(
-            len(volumes), row.name, row.type, tuple(row.output_shape), _kind(row.type, row.leaf), row=row,
+            len(volumes),
+            row.name,
+            row.type,
+            tuple(row.output_shape),
+            _kind(row.type, row.leaf),
+            row=row,
             composite=not row.leaf,
         )
         if not row.leaf:
             inside = []
-            for later in rows[i + 1:]:
+            for later in rows[i + 1 :]:
                 if later.depth == 0:
                     break
                 inside.append(later)
@@ -210,9 +215,9 @@ def draw_report(report, *, max_width: int = MAX_WIDTH) -> str:  # noqa: ANN001 -
     )
     body: list[str] = []
     y = _MARGIN + 18
-    body.append(f'<text {attrs(cls="title", x=_MARGIN, y=y)}>{escape(title)}</text>')
+    body.append(f"<text {attrs(cls='title', x=_MARGIN, y=y)}>{escape(title)}</text>")
     y += 20
-    body.append(f'<text {attrs(cls="subtitle", x=_MARGIN, y=y)}>{escape(subtitle)}</text>')
+    body.append(f"<text {attrs(cls='subtitle', x=_MARGIN, y=y)}>{escape(subtitle)}</text>")
     y += 16
     right = _MARGIN + max(text_width(title, 18), text_width(subtitle, 13))
 
@@ -280,15 +285,15 @@ def _gap(vol: _Volume, centre: float, continued: bool) -> list[str]:
     x1 = _cx(vol) - vol.w / 2 - 4
     x0 = x1 - vol.gap + 8
     mid = (x0 + x1) / 2
-    parts = [f'<g {attrs(cls="layer", data_name=vol.name, data_type=vol.type)}>']
-    parts.append(f'<line {attrs(cls="arrow", x1=x0, y1=centre, x2=x1 - 6, y2=centre)}/>')
+    parts = [f"<g {attrs(cls='layer', data_name=vol.name, data_type=vol.type)}>"]
+    parts.append(f"<line {attrs(cls='arrow', x1=x0, y1=centre, x2=x1 - 6, y2=centre)}/>")
     parts.append(
         f'<polygon class="arrow-head" points="{num(x1)},{num(centre)} {num(x1 - 7)},{num(centre - 4)} '
         f'{num(x1 - 7)},{num(centre + 4)}"/>'
     )
-    parts.append(f'<text {attrs(cls="layer-name", x=mid, y=centre - 7)}>{escape(name)}</text>')
+    parts.append(f"<text {attrs(cls='layer-name', x=mid, y=centre - 7)}>{escape(name)}</text>")
     if kind:
-        parts.append(f'<text {attrs(cls="layer-type", x=mid, y=centre + 15)}>{escape(kind)}</text>')
+        parts.append(f"<text {attrs(cls='layer-type', x=mid, y=centre + 15)}>{escape(kind)}</text>")
     parts.append("</g>")
     return parts
 
@@ -308,7 +313,7 @@ def _skip(previous: _Volume, vol: _Volume, centre: float, same_line: bool) -> li
     return [
         f'<path class="skip" d="M {num(x0)} {num(y0)} C {num(x0)} {num(peak)}, '
         f'{num(x1)} {num(peak)}, {num(x1)} {num(y1)}"/>',
-        f'<text {attrs(cls="skip-label", x=(x0 + x1) / 2, y=peak + 9)}>+</text>',
+        f"<text {attrs(cls='skip-label', x=(x0 + x1) / 2, y=peak + 9)}>+</text>",
     ]
 
 
@@ -327,17 +332,17 @@ def _volume(vol: _Volume, centre: float, label_y: float, panel_top: float) -> li
     if row is not None:
         tooltip += f", {row.params:,} parameters, {row.macs:,} MACs"
     parts = [
-        f'<g {attrs(cls=" ".join(classes), data_shape=vol.label, data_chw=",".join(map(str, vol.shape)), data_name=vol.name, data_type=vol.type, data_index=vol.index)}>',
+        f"<g {attrs(cls=' '.join(classes), data_shape=vol.label, data_chw=','.join(map(str, vol.shape)), data_name=vol.name, data_type=vol.type, data_index=vol.index)}>",
         f"<title>{escape(tooltip)}</title>",
         f'<polygon class="face top" points="{num(left)},{num(top)} {num(left + o)},{num(top - o)} '
         f'{num(right + o)},{num(top - o)} {num(right)},{num(top)}"/>',
         f'<polygon class="face side" points="{num(right)},{num(top)} {num(right + o)},{num(top - o)} '
         f'{num(right + o)},{num(bottom - o)} {num(right)},{num(bottom)}"/>',
-        f'<rect {attrs(cls="face front", x=left, y=top, width=vol.w, height=vol.h)}/>',
-        f'<text {attrs(cls="shape", x=cx, y=label_y)}>{escape(vol.label)}</text>',
+        f"<rect {attrs(cls='face front', x=left, y=top, width=vol.w, height=vol.h)}/>",
+        f"<text {attrs(cls='shape', x=cx, y=label_y)}>{escape(vol.label)}</text>",
     ]
     if vol.composite:
-        parts.append(f'<text {attrs(cls="block-label", x=cx + o / 2, y=top - o - 6)}>{escape(vol.type)}</text>')
+        parts.append(f"<text {attrs(cls='block-label', x=cx + o / 2, y=top - o - 6)}>{escape(vol.type)}</text>")
     if vol.branches:
         parts.extend(_branch_panel(vol, cx, panel_top))
     parts.append("</g>")
@@ -349,25 +354,29 @@ def _branch_panel(vol: _Volume, cx: float, top: float) -> list[str]:
     x0 = cx - width / 2
     parts = [
         f'<g class="branches" data-count="{len(vol.branches)}">',
-        f'<rect {attrs(cls="branch-frame", x=x0, y=top, width=width, height=vol.panel_height - 4)}/>',
-        f'<text {attrs(cls="branch-label", x=cx, y=top + 11)}>{len(vol.branches)} branches</text>',
+        f"<rect {attrs(cls='branch-frame', x=x0, y=top, width=width, height=vol.panel_height - 4)}/>",
+        f"<text {attrs(cls='branch-label', x=cx, y=top + 11)}>{len(vol.branches)} branches</text>",
     ]
     for b, (branch, branch_row) in enumerate(zip(vol.branches, vol.branch_rows)):
         bx = x0 + 4 + b * 22 + 2
         y = top + 16
-        parts.append(f'<g {attrs(cls="branch", data_name=branch_row.name, data_shape=shape_label(branch_row.output_shape))}>')
+        parts.append(
+            f"<g {attrs(cls='branch', data_name=branch_row.name, data_shape=shape_label(branch_row.output_shape))}>"
+        )
         if not branch:
-            parts.append(f'<rect {attrs(cls="branch-box identity", x=bx, y=y, width=16, height=9)}><title>identity</title></rect>')
+            parts.append(
+                f"<rect {attrs(cls='branch-box identity', x=bx, y=y, width=16, height=9)}><title>identity</title></rect>"
+            )
             y += 11
         for child in branch:
             tip = f"{'/'.join(child.path)} ({child.type}): {shape_label(child.output_shape)}"
             parts.append(
-                f'<rect {attrs(cls="branch-box", x=bx, y=y, width=16, height=9)}><title>{escape(tip)}</title></rect>'
+                f"<rect {attrs(cls='branch-box', x=bx, y=y, width=16, height=9)}><title>{escape(tip)}</title></rect>"
             )
             y += 11
         channels = branch_row.output_shape[0] if branch_row.output_shape else ""
         bottom = top + 16 + max(len(b) or 1 for b in vol.branches) * 11
-        parts.append(f'<text {attrs(cls="branch-label", x=bx + 8, y=bottom + 9)}>{channels}</text>')
+        parts.append(f"<text {attrs(cls='branch-label', x=bx + 8, y=bottom + 9)}>{channels}</text>")
         parts.append("</g>")
     parts.append("</g>")
     return parts

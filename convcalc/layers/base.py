@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from math import prod
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from ..args import Arg
 from ..errors import LayerError

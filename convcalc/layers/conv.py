@@ -62,7 +62,8 @@ def evaluate_conv(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     kernels, strides, dilations, pads = window_geometry(args, spatial)
     check_window_fits(spatial, kernels, dilations, pads)
     out = tuple(
-        shapes.conv_output(n, k, s, lo, hi, d) for n, k, s, d, (lo, hi) in zip(spatial, kernels, strides, dilations, pads)
+        shapes.conv_output(n, k, s, lo, hi, d)
+        for n, k, s, d, (lo, hi) in zip(spatial, kernels, strides, dilations, pads)
     )
 
     def formulas() -> tuple[str, ...]:
@@ -77,7 +78,9 @@ def evaluate_conv(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     warning = uneven_stride_warning(spatial, kernels, strides, dilations, pads)
     return Outcome(
         shape=(filters, *out),
-        rf=rf.window([shapes.effective_kernel(k, d) for k, d in zip(kernels, dilations)], strides, [p[0] for p in pads], out),
+        rf=rf.window(
+            [shapes.effective_kernel(k, d) for k, d in zip(kernels, dilations)], strides, [p[0] for p in pads], out
+        ),
         params=filters * per_filter + (filters if args["bias"] else 0),
         macs=filters * prod(out) * per_filter,
         warnings=(("uneven-stride", warning),) if warning else (),
@@ -90,7 +93,7 @@ register(
         "conv",
         evaluate_conv,
         CONV_ARGS,
-                summary="convolution",
+        summary="convolution",
         takes_activation=True,
     )
 )
@@ -111,7 +114,9 @@ def evaluate_deconv(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     extra = per_dim("output_padding", args["output_padding"], len(spatial))
     for a, s, d in zip(extra, strides, dilations):
         if a >= max(s, d):
-            raise LayerError("value", f"output_padding {a} must be smaller than the stride or the dilation ({max(s, d)})")
+            raise LayerError(
+                "value", f"output_padding {a} must be smaller than the stride or the dilation ({max(s, d)})"
+            )
     out = tuple(
         shapes.transposed_output(n, k, s, lo, hi, d, a)
         for n, k, s, d, (lo, hi), a in zip(spatial, kernels, strides, dilations, pads, extra)

@@ -7,7 +7,8 @@ None has MACs. Parameters are learnable tensors only: batch norm's γ and β
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from ..args import Arg, boolean, choice, count, integer, real
 from ..errors import LayerError
@@ -20,9 +21,7 @@ def _unchanged(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
 
 
 def _simple(name: str, summary: str, args: dict[str, Arg] | None = None, aliases: tuple[str, ...] = ()) -> None:
-    register(
-        LayerRule(name, _unchanged, args or {}, aliases=aliases, summary=summary, accepts_flat=True, simple=True)
-    )
+    register(LayerRule(name, _unchanged, args or {}, aliases=aliases, summary=summary, accepts_flat=True, simple=True))
 
 
 _simple("relu", "rectified linear unit")

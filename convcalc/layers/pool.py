@@ -39,9 +39,7 @@ def _pool(type_name: str) -> Any:
         too_much = [(k, max(p)) for k, p in zip(kernels, pads) if max(p) > k // 2]
         if too_much:
             k, p = too_much[0]
-            warnings.append(
-                ("pool-padding", f"padding {p} is more than half the kernel {k}; PyTorch refuses this")
-            )
+            warnings.append(("pool-padding", f"padding {p} is more than half the kernel {k}; PyTorch refuses this"))
         if not ceil_mode:
             uneven = uneven_stride_warning(spatial, kernels, strides, dilations, pads)
             if uneven:

@@ -6,7 +6,19 @@ from fractions import Fraction
 from math import floor
 from typing import Any
 
-from ..args import Arg, boolean, choice, count, counts, is_int, nonnegative, numeric_padding, pad_pairs, per_dim, positive_numbers
+from ..args import (
+    Arg,
+    boolean,
+    choice,
+    count,
+    counts,
+    is_int,
+    nonnegative,
+    numeric_padding,
+    pad_pairs,
+    per_dim,
+    positive_numbers,
+)
 from ..errors import LayerError
 from ..receptive import ReceptiveField
 from .base import Args, LayerRule, Outcome, Shape, register, spatial_of
@@ -120,9 +132,7 @@ def evaluate_slice(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
 
 
 register(
-    LayerRule(
-        "slice", evaluate_slice, {"channels": Arg(_channel_range)}, summary="channel slice", accepts_flat=True
-    )
+    LayerRule("slice", evaluate_slice, {"channels": Arg(_channel_range)}, summary="channel slice", accepts_flat=True)
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .. import shapes
 from ..args import PadSpec, pad_pairs, per_dim
@@ -30,7 +30,9 @@ def resolve_padding(
     return pad_pairs("padding", spec, len(sizes))
 
 
-def window_geometry(args: dict, spatial: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], Pairs]:
+def window_geometry(
+    args: dict, spatial: Sequence[int]
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], Pairs]:
     """kernel, stride, dilation and padding pairs, one per spatial dimension."""
     ndim = len(spatial)
     kernels = per_dim("kernel", args["kernel"], ndim)
@@ -115,7 +117,4 @@ def _describe(
         fixes.append(f"stride {t} (→ {span // t + 1})")
     for m in u.fitting_inputs:
         fixes.append(f"input {m} (→ {(m + lo + hi - f) // s + 1})")
-    return (
-        f"{u.formula} is not an integer: the output is floored to {u.output}, "
-        f"{lost}; exact fits: {', '.join(fixes)}"
-    )
+    return f"{u.formula} is not an integer: the output is floored to {u.output}, {lost}; exact fits: {', '.join(fixes)}"

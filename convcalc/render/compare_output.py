@@ -51,8 +51,11 @@ def render_markdown(comparison: Comparison, layout: str = "hwc") -> str:
     for metric in comparison.metrics:
         cells = [metric.label, *[_value(metric, v) for v in metric.values], *metric.ratios(noun=False)]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "| Row | " + " | ".join(f"{n}: output, params, MACs" for n in names) + " |",
-              "|---|" + "---:|" * len(names)]
+    lines += [
+        "",
+        "| Row | " + " | ".join(f"{n}: output, params, MACs" for n in names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
     for line in comparison.rows:
         cells = [", ".join(_cell(row, layout)) if row is not None else "—" for row in line.rows]
         lines.append(f"| {'&nbsp;&nbsp;' * line.depth}{line.path.rsplit('/', 1)[-1]} | " + " | ".join(cells) + " |")
@@ -70,7 +73,7 @@ def print_comparison(comparison: Comparison, file: TextIO | None = None, layout:
     totals.add_column("Metric", style="bold")
     for name in names:
         totals.add_column(name, justify="right")
-    for name in names[1:]:
+    for _ in names[1:]:
         totals.add_column(f"vs {names[0]}", justify="right", style="green")
     for metric in comparison.metrics:
         totals.add_row(metric.label, *[_value(metric, v) for v in metric.values], *metric.ratios(noun=False))
@@ -81,7 +84,9 @@ def print_comparison(comparison: Comparison, file: TextIO | None = None, layout:
         rows.add_column("params", justify="right")
         rows.add_column("MACs", justify="right")
     for line in comparison.rows:
-        rows.add_row("  " * line.depth + line.path.rsplit("/", 1)[-1], *[v for row in line.rows for v in _cell(row, layout)])
+        rows.add_row(
+            "  " * line.depth + line.path.rsplit("/", 1)[-1], *[v for row in line.rows for v in _cell(row, layout)]
+        )
     for table in (totals, rows):
         width = Measurement.get(console, console.options.update_width(10_000), table).maximum
         if not console.is_terminal and width > console.width:

@@ -31,7 +31,7 @@ td.formula { color: #5b6475; font-style: italic; white-space: normal; }
 
 def _page(title: str, body: str) -> str:
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
 
@@ -72,7 +72,9 @@ def _totals(report: Report, layout: str) -> str:
     ]
     if t.buffers:
         items.insert(1, ("Buffers", human(t.buffers), f"{t.buffers:,} BN running statistics (not parameters)"))
-    cells = "".join(f"<b>{escape(a)}</b><span>{escape(b)}</span><span class=exact>{escape(c)}</span>" for a, b, c in items)
+    cells = "".join(
+        f"<b>{escape(a)}</b><span>{escape(b)}</span><span class=exact>{escape(c)}</span>" for a, b, c in items
+    )
     return f"<div class=totals>{cells}</div>"
 
 
@@ -105,7 +107,9 @@ def render_compare_html(comparison: Comparison, layout: str = "hwc") -> str:
         ratios = "".join(f"<td class=num>{escape(r)}</td>" for r in metric.ratios(noun=False))
         lines.append(f"<tr><td>{escape(metric.label)}</td>{values}{ratios}</tr>")
     lines.append("</tbody></table>")
-    row_head = "".join(f"<th class=num>{escape(n)} output</th><th class=num>params</th><th class=num>MACs</th>" for n in names)
+    row_head = "".join(
+        f"<th class=num>{escape(n)} output</th><th class=num>params</th><th class=num>MACs</th>" for n in names
+    )
     lines.append(f"<h2>Rows</h2><table class=rows><thead><tr><th>Row</th>{row_head}</tr></thead><tbody>")
     for line in comparison.rows:
         cells = ""

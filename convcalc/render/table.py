@@ -89,7 +89,11 @@ def _fit(text: str, width: int, right: bool) -> str:
 def plain_table(columns: list[Column], lines: list[Line], title: str) -> str:
     """The same table without styles, for pipes and files (no rich work per cell)."""
     widths = _widths(columns, lines)
-    out = [title, " ┃ ".join(_fit(c.title, w, c.right) for c, w in zip(columns, widths)), "━╇━".join("━" * w for w in widths)]
+    out = [
+        title,
+        " ┃ ".join(_fit(c.title, w, c.right) for c, w in zip(columns, widths)),
+        "━╇━".join("━" * w for w in widths),
+    ]
     for line in lines:
         if line.spans:
             out.append(line.cells[0])
@@ -98,7 +102,7 @@ def plain_table(columns: list[Column], lines: list[Line], title: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_table_text(columns: list[Column], lines: list[Line], title: str) -> list["Text"]:
+def render_table_text(columns: list[Column], lines: list[Line], title: str) -> list[Text]:
     from rich.text import Text
 
     widths = _widths(columns, lines)

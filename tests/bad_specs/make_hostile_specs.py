@@ -43,7 +43,11 @@ def deep_yaml_sequences(levels: int = 80) -> str:
 
 def deep_block_uses(levels: int = 70) -> str:
     """Blocks that use the next block, 70 deep: flat YAML, composite nesting past 64."""
-    lines = [f"# {levels} blocks, each using the next: nesting past the limit of 64.", "input: {channels: 3, size: 32}", "blocks:"]
+    lines = [
+        f"# {levels} blocks, each using the next: nesting past the limit of 64.",
+        "input: {channels: 3, size: 32}",
+        "blocks:",
+    ]
     for i in range(levels):
         inner = f"level{i + 1}" if i + 1 < levels else "relu"
         lines += [f"  level{i}:", f"    layers: [{inner}]"]
@@ -63,7 +67,11 @@ def long_block_chain(levels: int = 3000) -> str:
 
 def long_unused_block_chain(levels: int = 3000) -> str:
     """3,000 blocks in a chain without a cycle; only the last (a plain relu) is used, then a conv that does not fit."""
-    lines = [f"# {levels} blocks, each using the next; the spec uses only the last one.", "input: {channels: 3, size: 32}", "blocks:"]
+    lines = [
+        f"# {levels} blocks, each using the next; the spec uses only the last one.",
+        "input: {channels: 3, size: 32}",
+        "blocks:",
+    ]
     for i in range(levels):
         inner = f"b{i + 1}" if i + 1 < levels else "relu"
         lines += [f"  b{i}:", f"    layers: [{inner}]"]
@@ -88,8 +96,11 @@ def nul_after_8k(comment_lines: int = 200) -> bytes:
 
 def block_fanout_bomb(levels: int = 7, fanout: int = 10) -> str:
     """Billion laughs with blocks: each block uses the next ten times, written out (no repeat): 10^7 rows."""
-    lines = [f"# {levels} levels of blocks, each using the next {fanout} times: {fanout}^{levels} rows.",
-             "input: {channels: 3, size: 32}", "blocks:"]
+    lines = [
+        f"# {levels} levels of blocks, each using the next {fanout} times: {fanout}^{levels} rows.",
+        "input: {channels: 3, size: 32}",
+        "blocks:",
+    ]
     for i in range(levels):
         inner = f"l{i + 1}" if i + 1 < levels else "relu"
         lines += [f"  l{i}:", "    layers: [" + ", ".join([inner] * fanout) + "]"]
