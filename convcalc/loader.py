@@ -10,10 +10,12 @@ expand past a bound ("billion laughs").
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from typing import Any, Union
 
 import yaml
+import yaml.composer
 import yaml.reader
 from yaml.constructor import ConstructorError, SafeConstructor
 
@@ -81,23 +83,9 @@ def _mark(mark: Any) -> Position:
     return Position(mark.line + 1, mark.column + 1) if mark is not None else NOWHERE
 
 
-_C_LOADER_SAFE_DEPTH = 5000
-
-
-def _loader_class(text: str) -> type:
-    """libyaml's loader when present and provably safe, else PyYAML's own.
-
-    libyaml's composer recurses in C and crashes the process on deeply nested
-    input, so it only gets texts whose nesting cannot exceed a safe bound:
-    block nesting needs one more column per level (so it is below the longest
-    line's length) and flow nesting one bracket per level.
-    """
-    c_loader = getattr(yaml, "CSafeLoader", None)
-    if c_loader is None:
-        return yaml.SafeLoader
-    longest_line = max((len(line) for line in text.splitlines()), default=0)
-    bound = longest_line + text.count("[") + text.count("{")
-    return c_loader if bound <= _C_LOADER_SAFE_DEPTH else yaml.SafeLoader
+def _loader_class() -> type:
+    """libyaml's parser when present (fast, in C), else PyYAML's own."""
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError, text: str) -> str:
@@ -148,8 +136,11 @@ def load_document(text: str, file: str = "<spec>") -> tuple[YNode, list[YMap]]:
             file=file,
             position=Position(line, column),
         ) from None
+    builder = _Builder(text, file)
+    collecting = gc.isenabled()
+    gc.disable()  # many small objects and no cycles: the collector would only rescan them
     try:
-        root = yaml.compose(text, Loader=_loader_class(text))
+        root = builder.build()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise SpecError.at(
@@ -169,146 +160,239 @@ def load_document(text: str, file: str = "<spec>") -> tuple[YNode, list[YMap]]:
     except yaml.YAMLError as exc:
         message = " ".join(str(exc).split())
         raise SpecError.at("yaml", f"YAML: {message}", file=file, position=Position(1, 1)) from None
-    except RecursionError:
-        raise SpecError.at("too-deep", "YAML nesting is too deep", file=file, position=Position(1, 1)) from None
-    if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _TAG + "null" and not root.value):
+    finally:
+        if collecting:
+            gc.enable()
+    if root is None or (isinstance(root, YScalar) and root.value is None):
         raise SpecError.at("empty", "the file holds no YAML document", file=file, position=Position(1, 1))
-    converter = _Converter(file)
-    node = converter.convert(root)
-    duplicated = sorted(converter.duplicated, key=lambda m: (m.duplicate.position.line, m.duplicate.position.column))  # type: ignore[union-attr]
-    return node, duplicated
+    duplicated = sorted(builder.duplicated, key=lambda m: (m.duplicate.position.line, m.duplicate.position.column))  # type: ignore[union-attr]
+    return root, duplicated
 
 
-class _Converter:
-    """YAML node graph → YNode tree, shared sub-graphs kept shared (memoized)."""
+class _Frame:
+    """An open collection while its events arrive."""
 
-    def __init__(self, file: str) -> None:
+    __slots__ = ("node", "size", "key", "merges")
+
+    def __init__(self, node: YSeq | YMap) -> None:
+        self.node = node
+        self.size = 1
+        self.key: tuple[str, Position] | None = None  # a mapping's key waiting for its value
+        self.merges: list[tuple[YNode, Position]] = []
+
+
+_MERGE_PENDING = ("<<", NOWHERE)
+
+
+class _Builder:
+    """Parser events → YNode tree, in one flat loop (no recursion, so no depth crashes).
+
+    PyYAML's composers recurse once per nesting level (libyaml's in C, which
+    crashes the process on deep input) and keep a node and two marks per
+    value; this keeps one small node with its position. On the way it refuses
+    nesting deeper than :data:`MAX_NESTING`, tags other than plain values, and
+    aliases that would add more than :data:`MAX_ALIAS_EXPANSION` nodes;
+    duplicate keys are recorded for the reader of the mapping to report.
+    """
+
+    def __init__(self, text: str, file: str) -> None:
+        self.loader = _loader_class()(text)
         self.file = file
-        self.done: dict[int, YNode] = {}
-        self.active: set[int] = set()
+        self.anchors: dict[str, YNode] = {}
+        self.open: set[int] = set()
         self.sizes: dict[int, int] = {}
+        self.added_by_aliases = 0
+        self.resolved: dict[tuple[str, Any], str] = {}
+        self.values: dict[tuple[str, str], Any] = {}
         self.constructor = SafeConstructor()
         self.duplicated: list[YMap] = []
 
-    def bad_tag(self, node: Any) -> SpecError:
-        shown = node.tag.replace(_TAG, "!!", 1)
-        return self.fail("yaml-tag", f"YAML tag {shown} is not allowed in a spec (only plain values)", node)
+    def fail(self, code: str, message: str, mark: Any) -> SpecError:
+        return SpecError.at(code, message, file=self.file, position=_mark(mark))
 
-    def fail(self, code: str, message: str, node: Any) -> SpecError:
-        return SpecError.at(code, message, file=self.file, position=_mark(node.start_mark))
+    def bad_tag(self, tag: str, mark: Any) -> SpecError:
+        shown = tag.replace(_TAG, "!!", 1)
+        return self.fail("yaml-tag", f"YAML tag {shown} is not allowed in a spec (only plain values)", mark)
 
-    def convert(self, root: Any) -> YNode:
-        self._check_expansion(root)
-        return self._convert(root, 0)
+    def build(self) -> YNode | None:
+        loader = self.loader
+        try:
+            loader.get_event()  # StreamStart
+            if loader.check_event(yaml.StreamEndEvent):
+                return None
+            document = loader.get_event()
+            root = self._document()
+            loader.get_event()  # DocumentEnd
+            if not loader.check_event(yaml.StreamEndEvent):
+                extra = loader.get_event()
+                raise yaml.composer.ComposerError(
+                    "expected a single document in the stream",
+                    document.start_mark,
+                    "but found another document",
+                    extra.start_mark,
+                )
+            return root
+        finally:
+            loader.dispose()
 
-    def _check_expansion(self, root: Any) -> None:
-        distinct: set[int] = set()
-        expanded = self._expanded_size(root, distinct, 0)
-        if expanded - len(distinct) > MAX_ALIAS_EXPANSION:
+    def _document(self) -> YNode:
+        stack: list[_Frame] = []
+        while True:
+            event = self.loader.get_event()
+            frame = stack[-1] if stack else None
+            awaiting_key = frame is not None and isinstance(frame.node, YMap) and frame.key is None
+            if isinstance(event, yaml.ScalarEvent):
+                if awaiting_key:
+                    self._key(frame, event)  # type: ignore[arg-type]
+                    continue
+                node: YNode = self._scalar(event)
+                size = 1
+            elif isinstance(event, yaml.AliasEvent):
+                if awaiting_key:
+                    raise self.fail("type", "mapping keys must be plain names", event.start_mark)
+                node, size = self._alias(event)
+            elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                is_map = isinstance(event, yaml.MappingStartEvent)
+                tag = event.tag
+                if tag is not None and tag != "!" and tag != _TAG + ("map" if is_map else "seq"):
+                    raise self.bad_tag(tag, event.start_mark)
+                if awaiting_key:
+                    raise self.fail("type", "mapping keys must be plain names", event.start_mark)
+                if len(stack) >= MAX_NESTING:
+                    raise self.fail("too-deep", f"YAML nesting is deeper than {MAX_NESTING} levels", event.start_mark)
+                position = _mark(event.start_mark)
+                new: YSeq | YMap = YMap({}, position) if is_map else YSeq([], position)
+                if event.anchor is not None:
+                    self._anchor(event, new)
+                self.open.add(id(new))
+                stack.append(_Frame(new))
+                continue
+            else:  # SequenceEnd or MappingEnd
+                done = stack.pop()
+                node, size = done.node, done.size
+                if isinstance(node, YMap):
+                    self._finish_mapping(done)
+                self.open.discard(id(node))
+                self.sizes[id(node)] = size
+            if isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
+                self._anchor(event, node)
+            if not stack:
+                return node
+            self._attach(stack[-1], node, size)
+
+    def _attach(self, frame: _Frame, node: YNode, size: int) -> None:
+        frame.size += size
+        target = frame.node
+        if isinstance(target, YSeq):
+            target.items.append(node)
+            return
+        assert frame.key is not None
+        name, position = frame.key
+        frame.key = None
+        if (name, position) == _MERGE_PENDING:
+            frame.merges.append((node, target.pos))
+            return
+        if name in target.entries:
+            if target.duplicate is None:
+                target.duplicate = Duplicate(name, position, target.key_pos[name])
+            return
+        target.entries[name] = node
+        target.key_pos[name] = position
+
+    def _key(self, frame: _Frame, event: Any) -> None:
+        tag = self._tag(event)
+        frame.size += 1
+        if tag == _MERGE_TAG:
+            frame.key = _MERGE_PENDING
+            return
+        if tag not in _SCALAR_TAGS:
+            raise self.bad_tag(tag, event.start_mark)
+        frame.key = (str(event.value), _mark(event.start_mark))
+
+    def _tag(self, event: Any) -> str:
+        tag = event.tag
+        if tag is None or tag == "!":
+            key = (event.value, event.implicit)
+            tag = self.resolved.get(key)
+            if tag is None:
+                tag = self.resolved[key] = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        return tag
+
+    def _scalar(self, event: Any) -> YScalar:
+        tag = self._tag(event)
+        if tag not in _SCALAR_TAGS:
+            raise self.bad_tag(tag, event.start_mark)
+        value: Any = event.value
+        if tag == _TAG + "str":
+            value = str(value)
+        elif tag == _TAG + "null":
+            value = None
+        else:
+            key = (tag, value)
+            if key in self.values:
+                value = self.values[key]
+            else:
+                node = yaml.ScalarNode(tag, value)
+                try:
+                    if tag.endswith(":int"):
+                        built = self.constructor.construct_yaml_int(node)
+                    elif tag.endswith(":float"):
+                        built = self.constructor.construct_yaml_float(node)
+                    else:
+                        built = self.constructor.construct_yaml_bool(node)
+                except (ConstructorError, ValueError) as exc:
+                    raise self.fail("yaml", f"bad scalar {value!r}: {exc}", event.start_mark) from None
+                value = self.values[key] = built
+        return YScalar(value, _mark(event.start_mark))
+
+    def _anchor(self, event: Any, node: YNode) -> None:
+        if event.anchor in self.anchors:
+            raise yaml.composer.ComposerError(
+                f"found duplicate anchor {event.anchor!r}; first occurrence",
+                None,
+                "second occurrence",
+                event.start_mark,
+            )
+        self.anchors[event.anchor] = node
+
+    def _alias(self, event: Any) -> tuple[YNode, int]:
+        node = self.anchors.get(event.anchor)
+        if node is None:
+            raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+        if id(node) in self.open:
+            raise SpecError.at(
+                "yaml", "a YAML alias refers to a node that contains it", file=self.file, position=node.pos
+            )
+        size = self.sizes.get(id(node), 1)
+        self.added_by_aliases += size
+        if self.added_by_aliases > MAX_ALIAS_EXPANSION:
             raise self.fail(
                 "alias-bomb",
-                f"YAML aliases expand this document to {expanded:,} nodes "
-                f"(more than {MAX_ALIAS_EXPANSION:,} beyond its own {len(distinct):,}); "
+                f"YAML aliases expand this document by more than {MAX_ALIAS_EXPANSION:,} nodes; "
                 "use blocks and repeat instead",
-                root,
+                event.start_mark,
             )
+        return node, size
 
-    def _expanded_size(self, node: Any, distinct: set[int], depth: int) -> int:
-        key = id(node)
-        if key in self.sizes:
-            return self.sizes[key]
-        if key in self.active:
-            raise self.fail("yaml", "a YAML alias refers to a node that contains it", node)
-        if depth > MAX_NESTING:
-            raise self.fail("too-deep", f"YAML nesting is deeper than {MAX_NESTING} levels", node)
-        distinct.add(key)
-        self.active.add(key)
-        size = 1
-        if isinstance(node, yaml.SequenceNode):
-            for item in node.value:
-                size += self._expanded_size(item, distinct, depth + 1)
-        elif isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                size += self._expanded_size(k, distinct, depth + 1) + self._expanded_size(v, distinct, depth + 1)
-        self.active.discard(key)
-        self.sizes[key] = size
-        return size
-
-    def _convert(self, node: Any, depth: int) -> YNode:
-        key = id(node)
-        if key in self.done:
-            return self.done[key]
-        if isinstance(node, yaml.ScalarNode):
-            result: YNode = YScalar(self._scalar(node), _mark(node.start_mark))
-        elif isinstance(node, yaml.SequenceNode):
-            self._check_tag(node, _TAG + "seq")
-            result = YSeq([self._convert(item, depth + 1) for item in node.value], _mark(node.start_mark))
-        else:
-            self._check_tag(node, _TAG + "map")
-            result = self._mapping(node, depth)
-        self.done[key] = result
-        return result
-
-    def _check_tag(self, node: Any, expected: str) -> None:
-        if node.tag != expected:
-            raise self.bad_tag(node)
-
-    def _scalar(self, node: Any) -> Any:
-        tag = node.tag
-        if tag not in _SCALAR_TAGS:
-            raise self.bad_tag(node)
-        try:
-            if tag.endswith(":int"):
-                return self.constructor.construct_yaml_int(node)
-            if tag.endswith(":float"):
-                return self.constructor.construct_yaml_float(node)
-            if tag.endswith(":bool"):
-                return self.constructor.construct_yaml_bool(node)
-            if tag.endswith(":null"):
-                return None
-        except (ConstructorError, ValueError) as exc:
-            raise self.fail("yaml", f"bad scalar {node.value!r}: {exc}", node) from None
-        return str(node.value)
-
-    def _mapping(self, node: Any, depth: int) -> YMap:
-        entries: dict[str, YNode] = {}
-        key_pos: dict[str, Position] = {}
-        merged: dict[str, tuple[YNode, Position]] = {}
-        duplicate: Duplicate | None = None
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                if key_node.tag not in (_TAG + "seq", _TAG + "map"):
-                    raise self.bad_tag(key_node)
-                raise self.fail("type", "mapping keys must be plain names", key_node)
-            if key_node.tag == _MERGE_TAG:
-                for source in self._merge_sources(value_node, depth):
-                    for k, v in source.entries.items():
-                        merged.setdefault(k, (v, source.position_of(k)))
-                continue
-            if key_node.tag not in _SCALAR_TAGS:
-                raise self.bad_tag(key_node)
-            name = str(key_node.value)
-            if name in entries:
-                if duplicate is None:
-                    duplicate = Duplicate(name, _mark(key_node.start_mark), key_pos[name])
-                continue
-            entries[name] = self._convert(value_node, depth + 1)
-            key_pos[name] = _mark(key_node.start_mark)
-        for k, (v, pos) in merged.items():
-            if k not in entries:
-                entries[k] = v
-                key_pos[k] = pos
-        result = YMap(entries, _mark(node.start_mark), key_pos, duplicate)
-        if duplicate is not None:
-            self.duplicated.append(result)
-        return result
-
-    def _merge_sources(self, value_node: Any, depth: int) -> list[YMap]:
-        converted = self._convert(value_node, depth + 1)
-        sources = converted.items if isinstance(converted, YSeq) else [converted]
-        if not all(isinstance(s, YMap) for s in sources):
-            raise self.fail("type", "a '<<' merge key takes a mapping or a list of mappings", value_node)
-        return sources  # type: ignore[return-value]
+    def _finish_mapping(self, frame: _Frame) -> None:
+        target = frame.node
+        assert isinstance(target, YMap)
+        for value, _ in frame.merges:
+            sources = value.items if isinstance(value, YSeq) else [value]
+            if not all(isinstance(source, YMap) for source in sources):
+                raise SpecError.at(
+                    "type",
+                    "a '<<' merge key takes a mapping or a list of mappings",
+                    file=self.file,
+                    position=value.pos,
+                )
+            for source in sources:
+                for key, item in source.entries.items():  # type: ignore[union-attr]
+                    if key not in target.entries:
+                        target.entries[key] = item
+                        target.key_pos[key] = source.position_of(key)  # type: ignore[union-attr]
+        if target.duplicate is not None:
+            self.duplicated.append(target)
 
 
 def from_python(data: Any, depth: int = 0) -> YNode:
