@@ -9,11 +9,11 @@ dimensions later, by :func:`per_dim`, when the input shape is known.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from .errors import LayerError
+from .record import FrozenRecord
 
 MAX_INT = 2**31 - 1
 """Largest count or size accepted anywhere in a spec."""
@@ -23,11 +23,15 @@ REQUIRED: Any = object()
 Check = Callable[[str, Any], Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Arg:
-    check: Check
-    default: Any = REQUIRED
-    doc: str = ""
+class Arg(FrozenRecord):
+    """One key of a layer type: its check, and its default (or REQUIRED)."""
+
+    __slots__ = ("check", "default", "doc")
+
+    def __init__(self, check: Check, default: Any = REQUIRED, doc: str = "") -> None:
+        self.check = check
+        self.default = default
+        self.doc = doc
 
 
 def describe(value: Any) -> str:

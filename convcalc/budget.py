@@ -16,9 +16,8 @@ Each budget key names one measured quantity (docs/spec-format.md, "budget"):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .errors import Diagnostic, Position
+from .record import FrozenRecord
 from .report import Report
 from .units import human, human_bytes
 
@@ -36,13 +35,20 @@ def measure(report: Report, key: str) -> int | tuple[int, ...]:
     return int(getattr(totals, key))
 
 
-@dataclass(frozen=True, slots=True)
-class BudgetLine:
-    key: str
-    limit: int | tuple[int, ...]
-    measured: int | tuple[int, ...]
-    position: Position
-    source: str  # "spec" or "command line"
+class BudgetLine(FrozenRecord):
+    """One budget key: its limit, the measured value, where the limit is written,
+    and whether it came from the spec or the command line."""
+
+    __slots__ = ("key", "limit", "measured", "position", "source")
+
+    def __init__(
+        self, key: str, limit: int | tuple[int, ...], measured: int | tuple[int, ...], position: Position, source: str
+    ) -> None:
+        self.key = key
+        self.limit = limit
+        self.measured = measured
+        self.position = position
+        self.source = source
 
     @property
     def ok(self) -> bool:

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 
-def bundled_dir() -> Path | None:
+def bundled_dir() -> str | None:
     """Installed: ``convcalc/specs``; in a source checkout: the top-level ``specs/``."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "specs", here.parent / "specs"):
-        if candidate.is_dir() and any(candidate.glob("*.yaml")):
+    here = os.path.dirname(os.path.abspath(__file__))
+    for candidate in (os.path.join(here, "specs"), os.path.join(os.path.dirname(here), "specs")):
+        if os.path.isdir(candidate) and any(name.endswith(".yaml") for name in os.listdir(candidate)):
             return candidate
     return None
 
 
-def bundled_specs() -> dict[str, Path]:
+def bundled_specs() -> dict[str, str]:
+    """Bundled spec names and their paths, by name."""
     folder = bundled_dir()
     if folder is None:
         return {}
-    return {path.stem: path for path in sorted(folder.glob("*.yaml"))}
+    names = sorted(name for name in os.listdir(folder) if name.endswith(".yaml"))
+    return {name[: -len(".yaml")]: os.path.join(folder, name) for name in names}
 
 
-def find_bundled(name: str) -> Path | None:
+def find_bundled(name: str) -> str | None:
     """The bundled spec called ``name`` (with or without ``.yaml``), if any."""
     stem = name[:-5] if name.endswith(".yaml") else name
     if "/" in stem or "\\" in stem:

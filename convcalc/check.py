@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from .budget import BudgetLine, budget_diagnostics, check_budget
 from .engine import DEFAULT_MAX_ROWS, analyze_spec
@@ -23,12 +21,16 @@ EXIT_OK, EXIT_PROBLEM, EXIT_CANNOT_RUN = 0, 1, 2
 CANNOT_RUN_CODES = frozenset({"file"})
 
 
-@dataclass(slots=True)
 class FileResult:
-    file: str
-    report: Report | None = None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    budget: list[BudgetLine] = field(default_factory=list)
+    """One checked file: its report (when it analyzed), problems and budget lines."""
+
+    __slots__ = ("file", "report", "diagnostics", "budget")
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.report: Report | None = None
+        self.diagnostics: list[Diagnostic] = []
+        self.budget: list[BudgetLine] = []
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -43,10 +45,12 @@ class FileResult:
         return any(d.code in CANNOT_RUN_CODES for d in self.errors)
 
 
-@dataclass(slots=True)
 class CheckResult:
-    files: list[FileResult]
-    strict: bool = False
+    __slots__ = ("files", "strict")
+
+    def __init__(self, files: list[FileResult], strict: bool = False) -> None:
+        self.files = files
+        self.strict = strict
 
     @property
     def errors(self) -> int:
@@ -104,7 +108,7 @@ def check_file(path: str, overrides: dict[str, int] | None = None, max_rows: int
         result.diagnostics.append(Diagnostic("error", "file", "no *.yaml or *.yml specs in this directory", path))
         return result
     try:
-        report = analyze_spec(load_text(read_text_file(Path(path)), path), max_rows)
+        report = analyze_spec(load_text(read_text_file(path), path), max_rows)
     except SpecError as error:
         result.diagnostics.append(error.diagnostic)
         return result

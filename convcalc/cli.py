@@ -6,10 +6,10 @@ command could not run (usage, unreadable file).
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
-from typing import Any
 from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -45,25 +45,24 @@ def source_excerpt(diagnostic: Diagnostic, source: str) -> str:
     return f"  {line:>4} | {text}\n       | {' ' * max(column - 1, 0)}^"
 
 
-def resolve_spec_path(spec: str) -> Path | str:
+def resolve_spec_path(spec: str) -> str:
     """A path, ``-`` for standard input, or the name of a bundled spec."""
-    if spec == "-" or Path(spec).exists():
-        return spec if spec == "-" else Path(spec)
+    if spec == "-" or os.path.exists(spec):
+        return spec
     from .bundled import find_bundled
 
     bundled = find_bundled(spec)
     if bundled is not None:
         return bundled
-    if "/" not in spec and not Path(spec).suffix:
-        from .bundled import bundled_specs
-
+    if "/" not in spec and not os.path.splitext(spec)[1]:
         from .args import suggest
+        from .bundled import bundled_specs
 
         names = list(bundled_specs())
         hint = suggest(spec, names)
         listing = f"{hint}" if hint else f"bundled: {', '.join(names)}"
         raise SpecError.at("file", f"no such file, and no bundled spec of that name ({listing})", file=spec)
-    return Path(spec)
+    return spec
 
 
 def load_report(spec: str, max_rows: int | None) -> tuple[Any, str | None]:
@@ -77,7 +76,7 @@ def load_report(spec: str, max_rows: int | None) -> tuple[Any, str | None]:
         loaded = spec_module.load_text(source, "<stdin>")
     else:
         source = spec_module.read_text_file(target)
-        loaded = spec_module.load_text(source, str(spec if Path(spec).exists() else target))
+        loaded = spec_module.load_text(source, spec if os.path.exists(spec) else target)
     return analyze_spec(loaded, max_rows or DEFAULT_MAX_ROWS), source
 
 
@@ -85,7 +84,10 @@ def _source_of(spec: str) -> str | None:
     """The spec's text for a caret under an error, if it can be read at all."""
     try:
         target = resolve_spec_path(spec)
-        return None if target == "-" else Path(target).read_text(encoding="utf-8", errors="replace")
+        if target == "-":
+            return None
+        with open(target, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
     except (OSError, SpecError):
         return None
 
@@ -561,7 +563,8 @@ def draw(
             sys.exit(report_error(error, _source_of(target)))
         svg = draw_report(report)
     if output:
-        Path(output).write_text(svg, encoding="utf-8")
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(svg)
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(svg, nl=False)

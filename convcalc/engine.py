@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import gc
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from math import prod
 from typing import Any
-from collections.abc import Iterator
 
 from . import expr
 from .args import MAX_INT, check_args, describe, is_int, suggest
@@ -43,45 +42,65 @@ _EXPRESSION = re.compile(r"^\$\{(.*)\}$", re.DOTALL)
 Shape = tuple[int, ...]
 
 
-@dataclass(slots=True)
 class _Flow:
     """What flows along an edge of the graph."""
 
-    shape: Shape
-    rf: ReceptiveField
-    tensor: Tensor
+    __slots__ = ("shape", "rf", "tensor")
+
+    def __init__(self, shape: Shape, rf: ReceptiveField, tensor: Tensor) -> None:
+        self.shape = shape
+        self.rf = rf
+        self.tensor = tensor
 
 
-@dataclass(frozen=True, slots=True)
 class _Scope:
     """Block parameters visible to the entries being read, and where the block was used."""
 
-    values: dict[str, YNode] = field(default_factory=dict)
-    block: str = ""
-    use: Position | None = None
+    __slots__ = ("values", "block", "use")
+
+    def __init__(self, values: dict[str, YNode] | None = None, block: str = "", use: Position | None = None) -> None:
+        self.values = values if values is not None else {}
+        self.block = block
+        self.use = use
 
 
-@dataclass(slots=True)
 class _Entry:
-    type: str
-    args: YMap
-    position: Position
-    name: str | None
-    common: dict[str, YNode]
-    maps: tuple[YNode, ...] = ()
-    """The entry's own mappings, checked for repeated keys once the row has a name."""
-    repeat: int | None = None
-    trainable: bool = True
-    condition: bool = True
+    """One entry as written. ``maps``: its own mappings, checked for repeated keys
+    once the row has a name."""
+
+    __slots__ = ("type", "args", "position", "name", "common", "maps", "repeat", "trainable", "condition")
+
+    def __init__(
+        self,
+        type: str,
+        args: YMap,
+        position: Position,
+        name: str | None,
+        common: dict[str, YNode],
+        maps: tuple[YNode, ...] = (),
+    ) -> None:
+        self.type = type
+        self.args = args
+        self.position = position
+        self.name = name
+        self.common = common
+        self.maps = maps
+        self.repeat: int | None = None
+        self.trainable = True
+        self.condition = True
 
 
-@dataclass(slots=True)
 class _Totals:
-    params: int = 0
-    trainable: int = 0
-    buffers: int = 0
-    macs: int = 0
-    activation: int = 0
+    __slots__ = ("params", "trainable", "buffers", "macs", "activation")
+
+    def __init__(
+        self, params: int = 0, trainable: int = 0, buffers: int = 0, macs: int = 0, activation: int = 0
+    ) -> None:
+        self.params = params
+        self.trainable = trainable
+        self.buffers = buffers
+        self.macs = macs
+        self.activation = activation
 
     def add(self, other: _Totals) -> None:
         self.params += other.params

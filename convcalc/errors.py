@@ -8,31 +8,44 @@ what the library's callers see. The CLI prints either as
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .record import FrozenRecord
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
+class Position(FrozenRecord):
     """1-based line and column in a spec file; ``0`` means unknown."""
 
-    line: int = 0
-    column: int = 0
+    __slots__ = ("line", "column")
+
+    def __init__(self, line: int = 0, column: int = 0) -> None:
+        self.line = line
+        self.column = column
 
 
 NOWHERE = Position()
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(FrozenRecord):
     """A located message: an error or a warning of one row (or of the file)."""
 
-    severity: str  # "error" | "warning"
-    code: str
-    message: str
-    file: str = "<spec>"
-    position: Position = NOWHERE
-    row: str = ""
-    hint: str = ""
+    __slots__ = ("severity", "code", "message", "file", "position", "row", "hint")
+
+    def __init__(
+        self,
+        severity: str,  # "error" | "warning"
+        code: str,
+        message: str,
+        file: str = "<spec>",
+        position: Position = NOWHERE,
+        row: str = "",
+        hint: str = "",
+    ) -> None:
+        self.severity = severity
+        self.code = code
+        self.message = message
+        self.file = file
+        self.position = position
+        self.row = row
+        self.hint = hint
 
     def format(self) -> str:
         where = f"{self.file}:{self.position.line}:{self.position.column}"
@@ -88,14 +101,3 @@ class SpecError(ConvcalcError):
         hint: str = "",
     ) -> SpecError:
         return cls(Diagnostic("error", code, message, file, position, row, hint))
-
-
-@dataclass(slots=True)
-class Context:
-    """Where we are while reading a spec: used to turn LayerErrors into SpecErrors."""
-
-    file: str = "<spec>"
-    warnings: list[Diagnostic] = field(default_factory=list)
-
-    def error(self, code: str, message: str, position: Position = NOWHERE, row: str = "", hint: str = "") -> SpecError:
-        return SpecError.at(code, message, file=self.file, position=position, row=row, hint=hint)

@@ -13,9 +13,9 @@ parentheses, ``min(...)`` and ``max(...)``. Nothing is ever passed to
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
-from collections.abc import Mapping
 
 from .errors import LayerError
 

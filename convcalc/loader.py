@@ -11,7 +11,6 @@ expand past a bound ("billion laughs").
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass, field
 from typing import Any, Union
 
 import yaml
@@ -20,6 +19,7 @@ import yaml.reader
 from yaml.constructor import ConstructorError, SafeConstructor
 
 from .errors import NOWHERE, Position, SpecError
+from .record import FrozenRecord
 
 MAX_ALIAS_EXPANSION = 100_000
 """Nodes that aliases may add beyond the document's own nodes."""
@@ -32,36 +32,61 @@ _SCALAR_TAGS = {_TAG + t for t in ("null", "bool", "int", "float", "str")}
 _MERGE_TAG = _TAG + "merge"
 
 
-@dataclass(slots=True, eq=False)
 class YScalar:
-    value: Any
-    pos: Position = NOWHERE
+    """A plain value and where it is written. Nodes compare by identity (aliases share them)."""
+
+    __slots__ = ("value", "pos")
+
+    def __init__(self, value: Any, pos: Position = NOWHERE) -> None:
+        self.value = value
+        self.pos = pos
+
+    def __repr__(self) -> str:
+        return f"YScalar({self.value!r})"
 
 
-@dataclass(slots=True, eq=False)
 class YSeq:
-    items: list[YNode]
-    pos: Position = NOWHERE
+    __slots__ = ("items", "pos")
+
+    def __init__(self, items: list[YNode], pos: Position = NOWHERE) -> None:
+        self.items = items
+        self.pos = pos
+
+    def __repr__(self) -> str:
+        return f"YSeq({self.items!r})"
 
 
-@dataclass(frozen=True, slots=True)
-class Duplicate:
+class Duplicate(FrozenRecord):
     """A key written twice in one mapping: reported by whoever reads the mapping, naming its row."""
 
-    key: str
-    position: Position
-    first: Position
+    __slots__ = ("key", "position", "first")
+
+    def __init__(self, key: str, position: Position, first: Position) -> None:
+        self.key = key
+        self.position = position
+        self.first = first
 
     def message(self) -> str:
         return f"duplicate key {self.key!r} (first at line {self.first.line}); YAML would silently keep the last"
 
 
-@dataclass(slots=True, eq=False)
 class YMap:
-    entries: dict[str, YNode]
-    pos: Position = NOWHERE
-    key_pos: dict[str, Position] = field(default_factory=dict)
-    duplicate: Duplicate | None = None
+    __slots__ = ("entries", "pos", "key_pos", "duplicate")
+
+    def __init__(
+        self,
+        entries: dict[str, YNode],
+        pos: Position = NOWHERE,
+        key_pos: dict[str, Position] | None = None,
+        duplicate: Duplicate | None = None,
+    ) -> None:
+        self.entries = entries
+        self.pos = pos
+        self.key_pos = key_pos if key_pos is not None else {}
+        self.duplicate = duplicate
+
+    def __repr__(self) -> str:
+        return f"YMap({self.entries!r})"
 
     def position_of(self, key: str) -> Position:
         return self.key_pos.get(key, self.pos)

@@ -14,11 +14,12 @@ Values stay exact: ints, or Fractions after upsampling.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from fractions import Fraction
 from math import gcd
 from typing import Union
-from collections.abc import Sequence
+
+from .record import FrozenRecord
 
 Number = Union[int, Fraction]
 
@@ -29,14 +30,18 @@ def _exact(value: Number) -> Number:
     return value
 
 
-@dataclass(slots=True)
-class ReceptiveField:
-    """Treated as immutable (every step returns a new one); not frozen, for speed."""
+class ReceptiveField(FrozenRecord):
+    """Every step returns a new one."""
 
-    size: tuple[Number, ...]
-    jump: tuple[Number, ...]
-    start: tuple[Number, ...]
-    extent: tuple[int, ...]
+    __slots__ = ("size", "jump", "start", "extent")
+
+    def __init__(
+        self, size: tuple[Number, ...], jump: tuple[Number, ...], start: tuple[Number, ...], extent: tuple[int, ...]
+    ) -> None:
+        self.size = size
+        self.jump = jump
+        self.start = start
+        self.extent = extent
 
     @classmethod
     def of_input(cls, spatial: Sequence[int]) -> ReceptiveField:

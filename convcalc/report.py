@@ -7,40 +7,74 @@ parallel, residual, branch, block use) holds the sums of its children and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import cached_property
 from math import prod
 from typing import Any
-from collections.abc import Callable
 
 from .errors import Diagnostic, Position
 from .receptive import ReceptiveField
+from .record import FrozenRecord, Record
 
 REPORT_FORMAT = 1
 ACTIVATION_TYPES = frozenset({"conv", "deconv", "fc"})
 
 
-@dataclass(slots=True)
-class Row:
-    """One row of the report. Treated as immutable; not frozen, because a frozen
-    dataclass costs several times more to build and a spec can have 10⁶ rows."""
+class Row(Record):
+    """One row of the report, treated as immutable. ``formulas``: the worked
+    formulas, or a function that writes them on demand (see :attr:`explain`)."""
 
-    name: str
-    type: str
-    path: tuple[str, ...]
-    position: Position
-    input_shape: tuple[int, ...]
-    output_shape: tuple[int, ...]
-    params: int
-    trainable_params: int
-    macs: int
-    buffers: int
-    activation_bytes: int
-    receptive_field: ReceptiveField
-    leaf: bool = True
-    warnings: tuple[Diagnostic, ...] = ()
-    formulas: Callable[[], tuple[str, ...]] | tuple[str, ...] = ()
-    """The worked formulas (written on demand, see :attr:`explain`)."""
+    __slots__ = (
+        "name",
+        "type",
+        "path",
+        "position",
+        "input_shape",
+        "output_shape",
+        "params",
+        "trainable_params",
+        "macs",
+        "buffers",
+        "activation_bytes",
+        "receptive_field",
+        "leaf",
+        "warnings",
+        "formulas",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        type: str,
+        path: tuple[str, ...],
+        position: Position,
+        input_shape: tuple[int, ...],
+        output_shape: tuple[int, ...],
+        params: int,
+        trainable_params: int,
+        macs: int,
+        buffers: int,
+        activation_bytes: int,
+        receptive_field: ReceptiveField,
+        leaf: bool = True,
+        warnings: tuple[Diagnostic, ...] = (),
+        formulas: Callable[[], tuple[str, ...]] | tuple[str, ...] = (),
+    ) -> None:
+        self.name = name
+        self.type = type
+        self.path = path
+        self.position = position
+        self.input_shape = input_shape
+        self.output_shape = output_shape
+        self.params = params
+        self.trainable_params = trainable_params
+        self.macs = macs
+        self.buffers = buffers
+        self.activation_bytes = activation_bytes
+        self.receptive_field = receptive_field
+        self.leaf = leaf
+        self.warnings = warnings
+        self.formulas = formulas
 
     @property
     def explain(self) -> tuple[str, ...]:
@@ -81,17 +115,40 @@ class Row:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Totals:
-    params: int
-    trainable_params: int
-    buffers: int
-    macs: int
-    activation_bytes: int
-    peak_activation_bytes: int
-    param_bytes: int
-    activations: int = 0
-    """Output elements of conv, deconv and fc rows (RegNet's and fvcore's "activations")."""
+class Totals(FrozenRecord):
+    """Sums over the leaf rows. ``activations``: output elements of conv, deconv and
+    fc rows (RegNet's and fvcore's "activations")."""
+
+    __slots__ = (
+        "params",
+        "trainable_params",
+        "buffers",
+        "macs",
+        "activation_bytes",
+        "peak_activation_bytes",
+        "param_bytes",
+        "activations",
+    )
+
+    def __init__(
+        self,
+        params: int,
+        trainable_params: int,
+        buffers: int,
+        macs: int,
+        activation_bytes: int,
+        peak_activation_bytes: int,
+        param_bytes: int,
+        activations: int = 0,
+    ) -> None:
+        self.params = params
+        self.trainable_params = trainable_params
+        self.buffers = buffers
+        self.macs = macs
+        self.activation_bytes = activation_bytes
+        self.peak_activation_bytes = peak_activation_bytes
+        self.param_bytes = param_bytes
+        self.activations = activations
 
     @property
     def frozen_params(self) -> int:
@@ -116,21 +173,40 @@ class Totals:
         }
 
 
-@dataclass(frozen=True)
 class Report:
-    name: str
-    file: str
-    input_shape: tuple[int, ...]
-    output_shape: tuple[int, ...]
-    dtype: str
-    dtype_bytes: int
-    rows: tuple[Row, ...]
-    peak_activation_bytes: int
-    description: str = ""
-    budget: dict[str, Any] = field(default_factory=dict)
-    budget_positions: dict[str, Position] = field(default_factory=dict)
-    receptive_field: ReceptiveField | None = None
-    """The field of the final output."""
+    """A spec's analysis: its rows in spec order, and totals derived from them.
+    ``receptive_field``: the field of the final output."""
+
+    def __init__(
+        self,
+        name: str,
+        file: str,
+        input_shape: tuple[int, ...],
+        output_shape: tuple[int, ...],
+        dtype: str,
+        dtype_bytes: int,
+        rows: tuple[Row, ...],
+        peak_activation_bytes: int,
+        description: str = "",
+        budget: dict[str, Any] | None = None,
+        budget_positions: dict[str, Position] | None = None,
+        receptive_field: ReceptiveField | None = None,
+    ) -> None:
+        self.name = name
+        self.file = file
+        self.input_shape = input_shape
+        self.output_shape = output_shape
+        self.dtype = dtype
+        self.dtype_bytes = dtype_bytes
+        self.rows = rows
+        self.peak_activation_bytes = peak_activation_bytes
+        self.description = description
+        self.budget = budget if budget is not None else {}
+        self.budget_positions = budget_positions if budget_positions is not None else {}
+        self.receptive_field = receptive_field
+
+    def __repr__(self) -> str:
+        return f"Report({self.name!r}, {len(self.rows)} rows, output {self.output_shape})"
 
     @cached_property
     def totals(self) -> Totals:
@@ -168,7 +244,8 @@ class Report:
             raise KeyError(f"{'no' if not matches else 'more than one'} row {path!r}")
         return matches[0]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, rows: bool = True) -> dict[str, Any]:
+        """The JSON report as data; ``rows=False`` leaves the rows' list empty (a renderer fills it)."""
         return {
             "convcalc": REPORT_FORMAT,
             "name": self.name,
@@ -176,7 +253,7 @@ class Report:
             "dtype": self.dtype,
             "input": list(self.input_shape),
             "output_shape": list(self.output_shape),
-            "rows": [row.to_dict() for row in self.rows],
+            "rows": [row.to_dict() for row in self.rows] if rows else [],
             "totals": self.totals.to_dict(),
             "warnings": [w.to_dict() for w in self.warnings],
         }

@@ -31,8 +31,8 @@ from __future__ import annotations
 import copy
 import inspect
 import json
-from typing import Any
 from collections.abc import Callable
+from typing import Any
 
 from . import args as A
 from .layers import CANONICAL, RULES, LayerRule

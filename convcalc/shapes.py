@@ -20,9 +20,10 @@ Notation: ``n`` input size, ``k`` kernel, ``s`` stride, ``d`` dilation,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 from math import gcd
+
+from .record import FrozenRecord
 
 
 def effective_kernel(k: int, d: int = 1) -> int:
@@ -128,19 +129,42 @@ def slide_formula(n: int, k: int, s: int, lo: int = 0, hi: int = 0, d: int = 1) 
     return f"({n}{padding} − {f})/{s} + 1 = {_quotient_text(n + lo + hi - f, s)}"
 
 
-@dataclass(frozen=True, slots=True)
-class UnevenStride:
+class UnevenStride(FrozenRecord):
     """Why a stride does not fit one dimension, and what would."""
 
-    formula: str
-    quotient: Fraction
-    output: int
-    remainder: int
-    unread_input: int
-    unread_padding: int
-    fitting_paddings: tuple[tuple[int, int], ...]
-    fitting_strides: tuple[int, ...]
-    fitting_inputs: tuple[int, ...]
+    __slots__ = (
+        "formula",
+        "quotient",
+        "output",
+        "remainder",
+        "unread_input",
+        "unread_padding",
+        "fitting_paddings",
+        "fitting_strides",
+        "fitting_inputs",
+    )
+
+    def __init__(
+        self,
+        formula: str,
+        quotient: Fraction,
+        output: int,
+        remainder: int,
+        unread_input: int,
+        unread_padding: int,
+        fitting_paddings: tuple[tuple[int, int], ...],
+        fitting_strides: tuple[int, ...],
+        fitting_inputs: tuple[int, ...],
+    ) -> None:
+        self.formula = formula
+        self.quotient = quotient
+        self.output = output
+        self.remainder = remainder
+        self.unread_input = unread_input
+        self.unread_padding = unread_padding
+        self.fitting_paddings = fitting_paddings
+        self.fitting_strides = fitting_strides
+        self.fitting_inputs = fitting_inputs
 
 
 def uneven_stride(n: int, k: int, s: int, lo: int = 0, hi: int = 0, d: int = 1) -> UnevenStride | None:

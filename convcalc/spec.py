@@ -7,18 +7,20 @@ because what an entry means can depend on block parameters.
 
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .args import MAX_INT, describe, is_int, suggest, yaml_text
 from .errors import NOWHERE, Position, SpecError
 from .layers import RULES
 from .loader import YMap, YNode, YScalar, YSeq, duplicate_error, from_python, load_document, plain
+from .record import Record
 from .units import parse_quantity
 
 FORMAT_VERSION = 1
+MAX_FILE_BYTES = 64 * 2**20
+"""Largest spec file read (a 100,000-row spec is about 5 MB)."""
 TOP_LEVEL_KEYS = ("convcalc", "name", "description", "input", "dtype", "budget", "blocks", "layers")
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
 COMPOSITES = ("sequence", "parallel", "residual")
@@ -36,34 +38,68 @@ BUDGET_KEYS = {
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-@dataclass(frozen=True, slots=True)
-class BlockDef:
-    name: str
-    params: dict[str, YNode | None]
-    """Each parameter's default; ``None`` for a required one."""
-    layers: YSeq
-    position: Position
+class BlockDef(Record):
+    """A user-defined layer type. ``params``: each parameter's default, ``None`` for a required one."""
+
+    __slots__ = ("name", "params", "layers", "position")
+
+    def __init__(self, name: str, params: dict[str, YNode | None], layers: YSeq, position: Position) -> None:
+        self.name = name
+        self.params = params
+        self.layers = layers
+        self.position = position
 
 
-@dataclass(frozen=True, slots=True)
-class Budget:
-    limits: dict[str, Any]
-    positions: dict[str, Position]
+class Budget(Record):
+    """A spec's budget: the limits by key, and where each is written."""
+
+    __slots__ = ("limits", "positions")
+
+    def __init__(self, limits: dict[str, Any], positions: dict[str, Position]) -> None:
+        self.limits = limits
+        self.positions = positions
 
 
-@dataclass(slots=True)
-class Spec:
-    file: str
-    name: str
-    description: str
-    input_shape: tuple[int, ...]
-    dtype: str
-    layers: YSeq
-    blocks: dict[str, BlockDef] = field(default_factory=dict)
-    budget: Budget | None = None
-    position: Position = NOWHERE
-    duplicated: list[YMap] = field(default_factory=list)
-    """Mappings with a repeated key, reported with their row by the graph walk."""
+class Spec(Record):
+    """A spec's top level, read; its layer lists stay nodes. ``duplicated``: mappings
+    with a repeated key, reported with their row by the graph walk."""
+
+    __slots__ = (
+        "file",
+        "name",
+        "description",
+        "input_shape",
+        "dtype",
+        "layers",
+        "blocks",
+        "budget",
+        "position",
+        "duplicated",
+    )
+
+    def __init__(
+        self,
+        file: str,
+        name: str,
+        description: str,
+        input_shape: tuple[int, ...],
+        dtype: str,
+        layers: YSeq,
+        blocks: dict[str, BlockDef] | None = None,
+        budget: Budget | None = None,
+        position: Position = NOWHERE,
+        duplicated: list[YMap] | None = None,
+    ) -> None:
+        self.file = file
+        self.name = name
+        self.description = description
+        self.input_shape = input_shape
+        self.dtype = dtype
+        self.layers = layers
+        self.blocks = blocks if blocks is not None else {}
+        self.budget = budget
+        self.position = position
+        self.duplicated = duplicated if duplicated is not None else []
 
     @property
     def dtype_bytes(self) -> int:
@@ -108,7 +144,7 @@ class _Reader:
             raise self.error("type", f"'layers' must be a list, got {describe(plain(layers))}", layers)
         return Spec(
             file=self.file,
-            name=self._text(root, "name") or (Path(self.file).stem if self.file != "<spec>" else "spec"),
+            name=self._text(root, "name") or _stem(self.file),
             description=self._text(root, "description"),
             input_shape=self._input(root.entries["input"]),
             dtype=self._dtype(root),
@@ -289,17 +325,27 @@ def load_data(data: Any, file: str = "<spec>") -> Spec:
         return read_spec(from_python(data), file)
 
 
-def read_text_file(path: str | Path) -> str:
+def _stem(file: str) -> str:
+    """A spec's default name: its file name without the extension."""
+    if file.startswith("<"):
+        return "spec"
+    return os.path.splitext(os.path.basename(file))[0] or "spec"
+
+
+def read_text_file(path: str | os.PathLike[str]) -> str:
     """A spec file's text; unreadable, binary or non-UTF-8 files are SpecErrors (code ``file``)."""
     name = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except IsADirectoryError:
         raise SpecError.at("file", "is a directory, not a spec file", file=name) from None
     except FileNotFoundError:
         raise SpecError.at("file", "no such file", file=name) from None
     except OSError as exc:
         raise SpecError.at("file", f"cannot read: {exc.strerror or exc}", file=name) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise SpecError.at("file", f"is larger than {MAX_FILE_BYTES // 2**20} MiB: not a spec to read", file=name)
     if b"\0" in raw[:8192]:
         raise SpecError.at("encoding", "is a binary file, not a YAML spec", file=name, position=Position(1, 1))
     try:
@@ -315,5 +361,5 @@ def read_text_file(path: str | Path) -> str:
     return text
 
 
-def load_file(path: str | Path) -> Spec:
+def load_file(path: str | os.PathLike[str]) -> Spec:
     return load_text(read_text_file(path), str(path))

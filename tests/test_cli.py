@@ -10,11 +10,11 @@ import sys
 
 import pytest
 from click.testing import CliRunner
+from conftest import SPECS
 
+import convcalc
 from convcalc import __version__
 from convcalc.cli import main
-
-from conftest import SPECS
 
 
 def run(*args: str, input: str | None = None) -> object:
@@ -159,3 +159,16 @@ def test_readme_example_is_the_real_output() -> None:
     readme = (SPECS.parent / "README.md").read_text(encoding="utf-8")
     output = CliRunner().invoke(main, ["analyze", "alexnet"]).output.rstrip()
     assert f"```text\n{output}\n```" in readme
+
+
+def test_json_rows_written_from_the_template_equal_to_dict() -> None:
+    """render_json writes rows from a template, for speed; they must parse to Row.to_dict()."""
+    from convcalc.render.json_report import render_json
+
+    for spec in ("googlenet", "resnet18", "lenet5", "inception_bottleneck"):
+        report = convcalc.analyze(SPECS / f"{spec}.yaml")
+        assert json.loads(render_json(report)) == json.loads(json.dumps(report.to_dict()))
+    odd = convcalc.analyze(
+        {"input": [1, 12], "name": 'quote " and é', "layers": [{"deconv": {"filters": 1, "kernel": 3, "stride": 3}}]}
+    )
+    assert json.loads(render_json(odd)) == json.loads(json.dumps(odd.to_dict()))

@@ -25,13 +25,12 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from conftest import ROOT, analyze_yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import convcalc
 from convcalc.cli import main
-
-from conftest import ROOT, analyze_yaml
 
 HEAD = "input: {channels: 3, size: 32}\nlayers:\n"
 

@@ -7,11 +7,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import SPECS
 
 import convcalc
 from convcalc.cli import main
-
-from conftest import SPECS
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -14,11 +14,10 @@ neither framework.
 from __future__ import annotations
 
 import pytest
+from conftest import analyze_yaml
 
 import convcalc
 from convcalc.report import Row
-
-from conftest import analyze_yaml
 
 
 def one_layer(input_spec: str, layer: str) -> Row:

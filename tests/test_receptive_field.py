@@ -15,14 +15,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import pytest
+from conftest import SPECS, analyze_yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import convcalc
 from convcalc.receptive import ReceptiveField
-
-from conftest import SPECS, analyze_yaml
-
 
 # ----- brute force over 1-D stacks ------------------------------------------------------------
 

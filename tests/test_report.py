@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import SPECS, analyze_yaml
 
 import convcalc
 from convcalc.report import Report
-
-from conftest import SPECS, analyze_yaml
 
 BUNDLED = sorted(SPECS.glob("*.yaml"))
 

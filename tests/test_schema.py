@@ -17,14 +17,13 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import SPECS
 
 import convcalc
 from convcalc.args import Arg, count
 from convcalc.layers import CANONICAL, RULES, LayerRule
 from convcalc.schema import SchemaError, arg_kind, schema_json, spec_schema
 from convcalc.spec import BUDGET_KEYS, COMPOSITES, DTYPE_BYTES, TOP_LEVEL_KEYS
-
-from conftest import SPECS
 
 jsonschema = pytest.importorskip("jsonschema")
 

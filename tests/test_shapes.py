@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from functools import cache
 from math import ceil
 
+from conftest import analyze_yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from convcalc import shapes
-
-from conftest import analyze_yaml
 
 N_MAX, K_MAX, S_MAX, P_MAX, D_MAX = 40, 7, 5, 4, 3
 """The exhaustive 1-D domain: n ≤ 40, k ≤ 7, s ≤ 5, each side's padding ≤ 4, d ≤ 3."""

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
+from conftest import SPECS
 
 import convcalc
 from convcalc.cli import main
-
-from conftest import SPECS
 
 
 def test_alexnet_slide_figures() -> None:

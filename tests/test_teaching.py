@@ -8,11 +8,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import SPECS
 
 from convcalc.cli import main
 from convcalc.teach import solve_target
-
-from conftest import SPECS
 
 
 def run(*args: str) -> tuple[int, str]:

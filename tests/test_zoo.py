@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
+from conftest import SPECS
 
 from convcalc.cli import main
-
-from conftest import SPECS
 
 
 def test_zoo_table_is_up_to_date() -> None:

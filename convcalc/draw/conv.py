@@ -31,10 +31,10 @@ False
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Union
-from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from .. import shapes

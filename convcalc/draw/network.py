@@ -16,8 +16,8 @@ shape as the slides write it, H×W×C), so tests can count them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from .conv import attrs, num, svg_document, text_width

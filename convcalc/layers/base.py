@@ -11,43 +11,70 @@ or ``(F,)`` after ``flatten``/``fc``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from math import prod
 from typing import Any
-from collections.abc import Callable
 
 from ..args import Arg
 from ..errors import LayerError
 from ..receptive import ReceptiveField
+from ..record import Record
 
 Shape = tuple[int, ...]
 Args = dict[str, Any]
 Evaluate = Callable[[Args, Shape, ReceptiveField], "Outcome"]
 
 
-@dataclass(slots=True)
-class Outcome:
-    shape: Shape
-    rf: ReceptiveField
-    params: int = 0
-    macs: int = 0
-    buffers: int = 0
-    warnings: tuple[tuple[str, str], ...] = ()
-    explain: Callable[[], tuple[str, ...]] | tuple[str, ...] = ()
-    """The worked formulas, or a function that writes them (only --explain asks)."""
+class Outcome(Record):
+    """What one layer does to its input. ``explain``: the worked formulas, or a
+    function that writes them (only ``--explain`` asks)."""
+
+    __slots__ = ("shape", "rf", "params", "macs", "buffers", "warnings", "explain")
+
+    def __init__(
+        self,
+        shape: Shape,
+        rf: ReceptiveField,
+        params: int = 0,
+        macs: int = 0,
+        buffers: int = 0,
+        warnings: tuple[tuple[str, str], ...] = (),
+        explain: Callable[[], tuple[str, ...]] | tuple[str, ...] = (),
+    ) -> None:
+        self.shape = shape
+        self.rf = rf
+        self.params = params
+        self.macs = macs
+        self.buffers = buffers
+        self.warnings = warnings
+        self.explain = explain
 
 
-@dataclass(frozen=True, slots=True)
-class LayerRule:
-    name: str
-    evaluate: Evaluate
-    args: dict[str, Arg] = field(default_factory=dict)
-    aliases: tuple[str, ...] = ()
-    summary: str = ""
-    accepts_flat: bool = False
-    takes_activation: bool = False
-    simple: bool = False
-    """Zero parameters and shape-preserving: usable as another layer's ``activation``."""
+class LayerRule(Record):
+    """A layer type. ``simple``: zero parameters and shape-preserving, so usable as
+    another layer's ``activation``."""
+
+    __slots__ = ("name", "evaluate", "args", "aliases", "summary", "accepts_flat", "takes_activation", "simple")
+
+    def __init__(
+        self,
+        name: str,
+        evaluate: Evaluate,
+        args: dict[str, Arg] | None = None,
+        aliases: tuple[str, ...] = (),
+        summary: str = "",
+        accepts_flat: bool = False,
+        takes_activation: bool = False,
+        simple: bool = False,
+    ) -> None:
+        self.name = name
+        self.evaluate = evaluate
+        self.args = args if args is not None else {}
+        self.aliases = aliases
+        self.summary = summary
+        self.accepts_flat = accepts_flat
+        self.takes_activation = takes_activation
+        self.simple = simple
 
 
 RULES: dict[str, LayerRule] = {}

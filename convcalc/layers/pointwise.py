@@ -7,8 +7,8 @@ None has MACs. Parameters are learnable tensors only: batch norm's γ and β
 
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Callable
+from typing import Any
 
 from ..args import Arg, boolean, choice, count, integer, real
 from ..errors import LayerError

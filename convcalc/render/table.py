@@ -7,7 +7,6 @@ costs most of a second on ResNet-152's 665 rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import os
 import sys
 from typing import TYPE_CHECKING, TextIO
@@ -15,27 +14,33 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from rich.text import Text
 
+from ..record import FrozenRecord
 from ..report import Report
 from ..units import human, human_bytes
 from .common import jump_text, rf_text, shape_text, visible_rows
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
-    title: str
-    right: bool
-    style: str = ""
+class Column(FrozenRecord):
+    __slots__ = ("title", "right", "style")
+
+    def __init__(self, title: str, right: bool, style: str = "") -> None:
+        self.title = title
+        self.right = right
+        self.style = style
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
-    cells: tuple[str, ...]
-    style: str = ""
-    """Style of the whole line: bold for composites, italic dim for formulas."""
-    note: str = ""
-    """Text after the first cell (the ⚠ of a row with warnings)."""
-    spans: bool = False
-    """A formula line: its text spans every column."""
+class Line(FrozenRecord):
+    """A table line. ``style``: of the whole line (bold for composites, italic dim for
+    formulas); ``note``: text after the first cell (the ⚠ of a row with warnings);
+    ``spans``: a formula line, whose text spans every column."""
+
+    __slots__ = ("cells", "style", "note", "spans")
+
+    def __init__(self, cells: tuple[str, ...], style: str = "", note: str = "", spans: bool = False) -> None:
+        self.cells = cells
+        self.style = style
+        self.note = note
+        self.spans = spans
 
 
 def table_lines(
