@@ -68,7 +68,7 @@ class _Entry:
     """One entry as written. ``maps``: its own mappings, checked for repeated keys
     once the row has a name."""
 
-    __slots__ = ("type", "args", "position", "name", "common", "maps", "repeat", "trainable", "condition")
+    __slots__ = ("type", "args", "position", "name", "common", "maps", "checked", "repeat", "trainable", "condition")
 
     def __init__(
         self,
@@ -78,6 +78,7 @@ class _Entry:
         name: str | None,
         common: dict[str, YNode],
         maps: tuple[YNode, ...] = (),
+        checked: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.type = type
         self.args = args
@@ -85,6 +86,8 @@ class _Entry:
         self.name = name
         self.common = common
         self.maps = maps
+        self.checked = checked if checked is not None else {}
+        """Checked args by rule name, shared by every use of one reading of the entry."""
         self.repeat: int | None = None
         self.trainable = True
         self.condition = True
@@ -123,7 +126,6 @@ class Walker:
         # its key names alive, so that no id in a key can be reused by another node.
         self.static: dict[int, tuple[YNode, bool]] = {}
         self.entries: dict[tuple[int, tuple[int, ...]], tuple[Any, _Entry]] = {}
-        self.checked: dict[tuple[int, str], tuple[YMap, dict[str, Any]]] = {}
 
     # ----- errors -----------------------------------------------------------------
 
@@ -279,7 +281,7 @@ class Walker:
             cached = ((node, values), self.parse_entry(node, scope, prefix))
             self.entries[key] = cached
         parsed = cached[1]
-        return _Entry(parsed.type, parsed.args, parsed.position, None, parsed.common, parsed.maps)
+        return _Entry(parsed.type, parsed.args, parsed.position, None, parsed.common, parsed.maps, parsed.checked)
 
     def parse_entry(self, node: YNode, scope: _Scope, prefix: tuple[str, ...]) -> _Entry:
         position = node.pos
@@ -323,10 +325,9 @@ class Walker:
                 "type", "a layer entry is a type name or {TYPE: {ARGS}}, got a list", position, prefix, scope
             )
         self.check_type(type_name, position, prefix, scope)
-        common = {
-            key: resolve(args.entries[key], scope, self, prefix, position) for key in COMMON_KEYS if key in args.entries
-        }
-        rest = YMap({k: v for k, v in args.entries.items() if k not in COMMON_KEYS}, args.pos, args.key_pos)
+        entries = args.entries
+        common = {key: resolve(entries[key], scope, self, prefix, position) for key in COMMON_KEYS if key in entries}
+        rest = YMap({k: v for k, v in entries.items() if k not in COMMON_KEYS}, args.pos, args.key_pos) if common else args
         return _Entry(type_name, rest, position, None, common, (node, args))
 
     def read_common(self, entry: _Entry, counters: dict[str, int], scope: _Scope, prefix: tuple[str, ...]) -> None:
@@ -421,16 +422,14 @@ class Walker:
         return self.emit(rule.name, entry.position, path, flow, outcome, frozen)
 
     def checked_args(self, rule: LayerRule, entry: _Entry, path: tuple[str, ...], scope: _Scope) -> dict[str, Any]:
-        key = (id(entry.args), rule.name)
-        cached = self.checked.get(key)
+        """The entry's args checked against the rule; once per reading of the entry (see read_entry)."""
+        cached = entry.checked.get(rule.name)
         if cached is not None:
-            return cached[1]
+            return cached
         given = {
             name: plain(resolve(value, scope, self, path, entry.position)) for name, value in entry.args.entries.items()
         }
-        args = check_args(rule.args, given, rule.name)
-        if scope.block:
-            self.checked[key] = (entry.args, args)  # entry.args is one per node and parameter values (read_entry)
+        args = entry.checked[rule.name] = check_args(rule.args, given, rule.name)
         return args
 
     def emit(

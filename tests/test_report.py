@@ -180,3 +180,25 @@ def test_aliases_share_their_type_s_running_count() -> None:
         """
     )
     assert [r.name for r in report.rows] == ["fc1", "fc2", "fc3"]
+
+
+def test_one_block_used_with_different_parameters() -> None:
+    """Entries are read once per parameter values: each use must still see its own values."""
+    report = analyze_yaml(
+        """
+        input: [4, 8, 8]
+        blocks:
+          unit:
+            params: {c: null}
+            layers:
+              - conv: {filters: $c, kernel: 1}
+              - conv: {filters: 4, kernel: 1}
+        layers:
+          - unit: {c: 2}
+          - unit: {c: 3, repeat: 2}
+          - unit: {c: 2}
+        """
+    )
+    firsts = [r for r in report.rows if r.path[-1] == "conv1"]
+    assert [r.output_shape[0] for r in firsts] == [2, 3, 3, 2]
+    assert [r.params for r in firsts] == [4 * 2 + 2, 4 * 3 + 3, 4 * 3 + 3, 4 * 2 + 2]
