@@ -22,7 +22,7 @@ from math import prod
 from typing import Any
 
 from . import expr
-from .args import MAX_INT, check_args, describe, is_int, suggest
+from .args import MAX_INT, check_args, describe, is_int, suggest, yaml_text
 from .errors import Diagnostic, LayerError, Position, SpecError
 from .layers import RULES, LayerRule, Outcome
 from .loader import YMap, YNode, YScalar, YSeq, duplicate_error, plain
@@ -68,7 +68,19 @@ class _Entry:
     """One entry as written. ``maps``: its own mappings, checked for repeated keys
     once the row has a name."""
 
-    __slots__ = ("type", "args", "position", "name", "common", "maps", "checked", "repeat", "trainable", "condition")
+    __slots__ = (
+        "type",
+        "args",
+        "position",
+        "name",
+        "common",
+        "maps",
+        "checked",
+        "problem",
+        "repeat",
+        "trainable",
+        "condition",
+    )
 
     def __init__(
         self,
@@ -88,6 +100,8 @@ class _Entry:
         self.maps = maps
         self.checked = checked if checked is not None else {}
         """Checked args by rule name, shared by every use of one reading of the entry."""
+        self.problem = ""
+        """Why the entry can't be read, reported once its row has a name."""
         self.repeat: int | None = None
         self.trainable = True
         self.condition = True
@@ -281,7 +295,9 @@ class Walker:
             cached = ((node, values), self.parse_entry(node, scope, prefix))
             self.entries[key] = cached
         parsed = cached[1]
-        return _Entry(parsed.type, parsed.args, parsed.position, None, parsed.common, parsed.maps, parsed.checked)
+        entry = _Entry(parsed.type, parsed.args, parsed.position, None, parsed.common, parsed.maps, parsed.checked)
+        entry.problem = parsed.problem
+        return entry
 
     def parse_entry(self, node: YNode, scope: _Scope, prefix: tuple[str, ...]) -> _Entry:
         position = node.pos
@@ -312,13 +328,12 @@ class Walker:
             if isinstance(raw, YScalar) and raw.value is None:
                 raw = YMap({}, position)
             if not isinstance(raw, YMap):
-                raise self.error(
-                    "type",
-                    f"the args of {type_name} must be a mapping, got {describe(plain(raw))}",
-                    position,
-                    prefix + (type_name,),
-                    scope,
+                self.check_type(type_name, position, prefix, scope)
+                entry = _Entry(type_name, YMap({}, position), position, None, {}, (node,))
+                entry.problem = f"the args of {type_name} must be a mapping, got {describe(plain(raw))}" + _hint(
+                    self.args_example(type_name, plain(raw))
                 )
+                return entry
             args = raw
         else:
             raise self.error(
@@ -327,7 +342,9 @@ class Walker:
         self.check_type(type_name, position, prefix, scope)
         entries = args.entries
         common = {key: resolve(entries[key], scope, self, prefix, position) for key in COMMON_KEYS if key in entries}
-        rest = YMap({k: v for k, v in entries.items() if k not in COMMON_KEYS}, args.pos, args.key_pos) if common else args
+        rest = (
+            YMap({k: v for k, v in entries.items() if k not in COMMON_KEYS}, args.pos, args.key_pos) if common else args
+        )
         return _Entry(type_name, rest, position, None, common, (node, args))
 
     def read_common(self, entry: _Entry, counters: dict[str, int], scope: _Scope, prefix: tuple[str, ...]) -> None:
@@ -338,6 +355,8 @@ class Walker:
         if "name" in common:
             entry.name = self.check_name(plain(common["name"]), entry.position, prefix + (tentative,), scope)
         path = prefix + (entry.name or tentative,)
+        if entry.problem:
+            raise self.error("type", entry.problem, entry.position, path, scope)
         for mapping in entry.maps:
             if isinstance(mapping, YMap) and mapping.duplicate is not None:
                 dup = mapping.duplicate
@@ -356,6 +375,18 @@ class Walker:
                 path,
                 scope,
             )
+
+    def args_example(self, type_name: str, value: Any) -> str:
+        """``write fc: {units: 10}`` for a type whose one required key was given bare."""
+        rule = RULES.get(type_name)
+        if rule is None:
+            return ""
+        from .args import REQUIRED
+
+        required = [key for key, arg in rule.args.items() if arg.default is REQUIRED]
+        if len(required) == 1 and not isinstance(value, (dict, list)):
+            return f"write {type_name}: {{{required[0]}: {yaml_text(value) if not isinstance(value, str) else value}}}"
+        return f"{type_name} takes {', '.join(rule.args)}" if rule.args else f"{type_name} takes no args"
 
     def check_type(self, type_name: str, position: Position, prefix: tuple[str, ...], scope: _Scope) -> None:
         if type_name in RULES or type_name in COMPOSITES or type_name in self.spec.blocks:
@@ -504,6 +535,8 @@ class Walker:
             )
         entry = self.read_entry(node, scope, prefix)
         entry.position = owner.position
+        if entry.problem:
+            raise self.error("type", entry.problem, owner.position, owner_path, scope)
         if entry.common:
             raise self.error(
                 "value",

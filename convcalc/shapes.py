@@ -220,9 +220,13 @@ _STRIDE_SEARCH = 64
 
 
 def _fitting_strides(span: int, s: int) -> tuple[int, ...]:
-    """The nearest strides below and above ``s`` (within a short search) that divide the span."""
+    """The nearest strides below ``s``, and above it up to ``2s``, that divide the span.
+
+    A stride above ``2s`` (29 for a span of 29) changes the layer into another
+    one: it is no useful fix, so it is not offered.
+    """
     below = [t for t in range(s - 1, max(s - 1 - _STRIDE_SEARCH, 0), -1) if span % t == 0][:1]
-    above = [t for t in range(s + 1, min(span, s + _STRIDE_SEARCH) + 1) if span % t == 0][:1]
+    above = [t for t in range(s + 1, min(span, 2 * s) + 1) if span % t == 0][:1]
     return tuple(below + above)
 
 
