@@ -12,13 +12,11 @@ import os
 
 from .budget import BudgetLine, budget_diagnostics, check_budget
 from .engine import DEFAULT_MAX_ROWS, analyze_spec
-from .errors import Diagnostic, SpecError
+from .errors import CANNOT_RUN_CODES, EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEM, Diagnostic, SpecError
 from .report import Report
 from .spec import load_text, read_text_file
 
 SPEC_SUFFIXES = (".yaml", ".yml")
-EXIT_OK, EXIT_PROBLEM, EXIT_CANNOT_RUN = 0, 1, 2
-CANNOT_RUN_CODES = frozenset({"file"})
 
 
 class FileResult:

@@ -14,10 +14,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import Diagnostic, SpecError
-
-EXIT_OK, EXIT_PROBLEM, EXIT_CANNOT_RUN = 0, 1, 2
-CANNOT_RUN_CODES = {"file"}
+from .errors import CANNOT_RUN_CODES, EXIT_CANNOT_RUN, EXIT_PROBLEM, Diagnostic, SpecError
 
 
 def _stderr(text: str) -> None:

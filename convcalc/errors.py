@@ -10,6 +10,12 @@ from __future__ import annotations
 
 from .record import FrozenRecord
 
+EXIT_OK, EXIT_PROBLEM, EXIT_CANNOT_RUN = 0, 1, 2
+"""Exit statuses, as linters use them: clean; a problem in a spec; the command could not run."""
+
+CANNOT_RUN_CODES = frozenset({"file"})
+"""Error codes that mean the spec could not be read at all (exit status 2)."""
+
 
 class Position(FrozenRecord):
     """1-based line and column in a spec file; ``0`` means unknown."""

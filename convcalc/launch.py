@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import sys
 
-EXIT_CANNOT_RUN = 2
-
 
 def main() -> None:
     if sys.argv[1:] in (["--version"], ["-V"]):
@@ -31,4 +29,6 @@ def main() -> None:
             f"convcalc: internal error: {type(error).__name__}: {error} "
             "(a bug: please report it with the spec; CONVCALC_DEBUG=1 shows the traceback)\n"
         )
+        from .errors import EXIT_CANNOT_RUN
+
         sys.exit(EXIT_CANNOT_RUN)
