@@ -14,10 +14,7 @@ until their merge, which allocates its own output). The input tensor counts.
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from math import prod
 from typing import Any
 
@@ -31,6 +28,7 @@ from .merge import merged_shape
 from .precheck import RowCounter, check_block_cycles
 from .receptive import ReceptiveField, widest
 from .report import Report, Row
+from .runtime import paused_gc
 from .spec import COMMON_KEYS, COMPOSITES, BlockDef, Spec
 
 DEFAULT_MAX_ROWS = 1_000_000
@@ -785,18 +783,6 @@ def _flag(key: str, node: YNode | None, default: bool, allow_int: bool = False) 
 
 
 def analyze_spec(spec: Spec, max_rows: int = DEFAULT_MAX_ROWS) -> Report:
-    """Walk the spec into a report. The cycle collector is paused meanwhile: the walk
-    makes no reference cycles, and at 10⁵ rows its collections cost a quarter of the time."""
+    """Walk the spec into a report (the cycle collector paused meanwhile: no cycles are made)."""
     with paused_gc():
         return Walker(spec, max_rows).run()
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

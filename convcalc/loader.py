@@ -10,7 +10,6 @@ expand past a bound ("billion laughs").
 
 from __future__ import annotations
 
-import gc
 from typing import Any, Union
 
 import yaml
@@ -20,6 +19,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 
 from .errors import NOWHERE, Position, SpecError
 from .record import FrozenRecord
+from .runtime import paused_gc, position_at
 
 MAX_ALIAS_EXPANSION = 100_000
 """Nodes that aliases may add beyond the document's own nodes."""
@@ -153,41 +153,32 @@ def load_document(text: str, file: str = "<spec>") -> tuple[YNode, list[YMap]]:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        line = text.count("\n", 0, exc.start) + 1
-        column = exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1
         raise SpecError.at(
             "encoding",
             f"is not valid Unicode text (lone surrogate \\u{ord(text[exc.start]):04x})",
             file=file,
-            position=Position(line, column),
+            position=position_at(text, exc.start),
         ) from None
     builder = _Builder(text, file)
-    collecting = gc.isenabled()
-    gc.disable()  # many small objects and no cycles: the collector would only rescan them
     try:
-        root = builder.build()
+        with paused_gc():
+            root = builder.build()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise SpecError.at(
             "yaml", f"YAML syntax: {_yaml_message(exc, text)}", file=file, position=_mark(mark)
         ) from None
     except yaml.reader.ReaderError as exc:
-        index = max(exc.position, 0)
-        line = text.count("\n", 0, index) + 1
-        column = index - (text.rfind("\n", 0, index) + 1) + 1
         character = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
         raise SpecError.at(
             "yaml",
             f"YAML: unacceptable character #x{character:04x}: control characters are not allowed",
             file=file,
-            position=Position(line, column),
+            position=position_at(text, max(exc.position, 0)),
         ) from None
     except yaml.YAMLError as exc:
         message = " ".join(str(exc).split())
         raise SpecError.at("yaml", f"YAML: {message}", file=file, position=Position(1, 1)) from None
-    finally:
-        if collecting:
-            gc.enable()
     if root is None or (isinstance(root, YScalar) and root.value is None):
         raise SpecError.at("empty", "the file holds no YAML document", file=file, position=Position(1, 1))
     duplicated = sorted(builder.duplicated, key=lambda m: (m.duplicate.position.line, m.duplicate.position.column))  # type: ignore[union-attr]

@@ -16,6 +16,7 @@ from .errors import NOWHERE, Position, SpecError
 from .layers import RULES
 from .loader import YMap, YNode, YScalar, YSeq, duplicate_error, from_python, load_document, plain
 from .record import Record
+from .runtime import paused_gc, position_at
 from .units import parse_quantity
 
 FORMAT_VERSION = 1
@@ -319,8 +320,6 @@ def load_text(text: str, file: str = "<spec>") -> Spec:
 
 
 def load_data(data: Any, file: str = "<spec>") -> Spec:
-    from .engine import paused_gc
-
     with paused_gc():
         return read_spec(from_python(data), file)
 
@@ -351,10 +350,11 @@ def read_text_file(path: str | os.PathLike[str]) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise SpecError.at(
-            "encoding", f"is not UTF-8 text (byte 0x{raw[exc.start]:02x})", file=name, position=Position(line, column)
+            "encoding",
+            f"is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
+            file=name,
+            position=position_at(raw, exc.start),
         ) from None
     if not text.strip():
         raise SpecError.at("empty", "the file is empty", file=name, position=Position(1, 1))
