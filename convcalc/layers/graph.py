@@ -22,6 +22,11 @@ def reference(key: str, value: Any) -> str | int:
     """A row name (or path) as written; ``-1`` for the entry just before."""
     if value == -1 and not isinstance(value, bool):
         return -1
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise LayerError(
+            "reference",
+            f"{key}: {value} is not a row: -1 (the entry before) is the only number allowed; name the row instead",
+        )
     if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
         raise LayerError("type", f"{key} must be a row name, got {value!r}")
     return str(value)
