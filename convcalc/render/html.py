@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from ..compare import Comparison, label
 from ..report import Report
 from ..units import human, human_bytes
+from .escape import xml as escape
 from .common import jump_text, rf_text, shape_text, visible_rows
 
 STYLE = """
