@@ -33,6 +33,10 @@ MAX_NUMBER_CHARS = 100
 MAX_NUMBER = 10**100
 """Largest magnitude of an integer read: past it Python can neither print nor compare it quickly."""
 
+MAX_YAML_NODES = 200_000
+"""Most parser events in one YAML document (a scalar, key or alias is one, a list or mapping two):
+about a second of parsing, some 30,000 rows written out; ``repeat`` and blocks describe millions."""
+
 MAX_PYTHON_NODES = 2_000_000
 """Most distinct nodes built from the Python API's dict input (64 MiB of YAML holds about as many)."""
 
@@ -245,6 +249,7 @@ class _Builder:
         self.sizes: dict[int, int] = {}
         self.heights: dict[int, int] = {}
         self.added_by_aliases = 0
+        self.nodes = 0
         self.resolved: dict[tuple[str, Any], str] = {}
         self.values: dict[tuple[str, str], Any] = {}
         self.constructor = SafeConstructor()
@@ -282,6 +287,14 @@ class _Builder:
         stack: list[_Frame] = []
         while True:
             event = self.loader.get_event()
+            self.nodes += 1
+            if self.nodes > MAX_YAML_NODES:
+                raise self.fail(
+                    "too-large",
+                    f"the document holds more than {MAX_YAML_NODES:,} YAML values; describe long stacks "
+                    "with repeat and blocks",
+                    event.start_mark,
+                )
             frame = stack[-1] if stack else None
             awaiting_key = frame is not None and isinstance(frame.node, YMap) and frame.key is None
             if isinstance(event, yaml.ScalarEvent):

@@ -20,8 +20,9 @@ from collections.abc import Iterable
 from .errors import Position, SpecError
 from .runtime import position_at
 
-MAX_SPEC_BYTES = 64 * 2**20
-"""Largest spec read from any source (a 100,000-row spec is about 5 MB)."""
+MAX_SPEC_BYTES = 8 * 2**20
+"""Largest spec read from any source. Past :data:`convcalc.loader.MAX_YAML_NODES` values a
+document is refused anyway; this bounds what is read and decoded before parsing starts."""
 
 _CHUNK = 2**20
 _KINDS = (
