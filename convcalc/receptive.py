@@ -130,13 +130,23 @@ def widest(fields: Sequence[ReceptiveField], extent: Sequence[int] | None = None
 
     ``extent`` is the merged output's spatial size; ``None`` for a flat output,
     which keeps the extent the branches remember (so a later fc still widens).
+    A branch broadcast along a dimension (its extent 1, the merged one larger:
+    squeeze-and-excitation's gate) widens the size, but its jump and start
+    describe one position, not the merged output's: those come from the
+    widest full-size branch.
     """
     if extent is None:
         extent = fields[0].extent
     size, jump, start = [], [], []
     for dim in range(len(fields[0].size)):
         best = max(fields, key=lambda f: (f.size[dim], f.jump[dim]))
+        full = [f for f in fields if not _broadcast(f, extent, dim)]
+        placed = best if not full or best in full else max(full, key=lambda f: (f.size[dim], f.jump[dim]))
         size.append(best.size[dim])
-        jump.append(best.jump[dim])
-        start.append(best.start[dim])
+        jump.append(placed.jump[dim])
+        start.append(placed.start[dim])
     return ReceptiveField(tuple(size), tuple(jump), tuple(start), tuple(extent))
+
+
+def _broadcast(field: ReceptiveField, extent: Sequence[int], dim: int) -> bool:
+    return dim < len(field.extent) and dim < len(extent) and field.extent[dim] == 1 and extent[dim] > 1
