@@ -32,10 +32,17 @@ from .base import Args, LayerRule, Outcome, Shape, register, spatial_of
 class AttentionCount:
     """The numbers one attention layer is made of (what ``--explain`` shows)."""
 
-    __slots__ = ("width", "heads", "head_dim", "positions", "windows", "bias", "table")
+    __slots__ = ("width", "heads", "head_dim", "positions", "windows", "bias", "table_sides")
 
     def __init__(
-        self, width: int, heads: int, head_dim: int, positions: int, windows: int, bias: bool, table: int
+        self,
+        width: int,
+        heads: int,
+        head_dim: int,
+        positions: int,
+        windows: int,
+        bias: bool,
+        table_sides: tuple[int, ...] = (),
     ) -> None:
         self.width = width
         self.heads = heads
@@ -43,7 +50,8 @@ class AttentionCount:
         self.positions = positions
         self.windows = windows
         self.bias = bias
-        self.table = table
+        self.table_sides = table_sides
+        """The window's sides when there is a relative-position bias table (else empty)."""
 
     @property
     def inner(self) -> int:
@@ -56,6 +64,11 @@ class AttentionCount:
     @property
     def score_macs(self) -> int:
         return self.windows * self.positions * self.positions * self.inner
+
+    @property
+    def table(self) -> int:
+        """Entries per head of the relative-position bias table: one per relative offset."""
+        return prod(2 * w - 1 for w in self.table_sides) if self.table_sides else 0
 
     @property
     def macs(self) -> int:
@@ -78,7 +91,10 @@ class AttentionCount:
             + (f", biases 3·I + C = {3 * i + c:,}" if self.bias else ", no biases"),
         ]
         if self.table:
-            lines.append(f"relative-position bias table: {self.table}·{h} heads = {self.table * h:,} parameters")
+            sides = "·".join(f"(2·{w} − 1)" for w in self.table_sides)
+            lines.append(
+                f"relative-position bias table: {sides}·{h} heads = {self.table}·{h} = {self.table * h:,} parameters"
+            )
         return tuple(lines)
 
 
@@ -114,12 +130,12 @@ def evaluate_attention(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     else:
         sizes = spatial
     positions = prod(sizes)
-    table = 0
+    table_sides: tuple[int, ...] = ()
     if args["relative_position_bias"]:
         if args["window"] is None:
             raise LayerError("missing-key", "relative_position_bias needs a window (its table spans one window)")
-        table = prod(2 * w - 1 for w in sizes)
-    count_ = AttentionCount(width, heads, head_dim, positions, prod(spatial) // positions, args["bias"], table)
+        table_sides = sizes
+    count_ = AttentionCount(width, heads, head_dim, positions, prod(spatial) // positions, args["bias"], table_sides)
     return Outcome(
         shape=shape,
         rf=_field(rf, args["window"] is not None, grid, sizes, spatial),

@@ -35,11 +35,14 @@ def evaluate_reshape(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     if prod(size) != prod(spatial):
         raise LayerError(
             "reshape",
-            f"cannot reshape {shape_text(spatial)} = {prod(spatial):,} positions to {shape_text(size)} = "
-            f"{prod(size):,} (the product must stay the same)",
+            f"cannot reshape {_count_text(spatial)} positions to {_count_text(size)} (the product must stay the same)",
         )
     field = rf.resized(size) if len(size) == len(rf.extent) else rf
     return Outcome(shape=(width, *size), rf=field, explain=(f"{shape_text(spatial)} → {shape_text(size)}",))
+
+
+def _count_text(sizes: tuple[int, ...]) -> str:
+    return f"{sizes[0]:,}" if len(sizes) == 1 else f"{shape_text(sizes)} = {prod(sizes):,}"
 
 
 register(LayerRule("reshape", evaluate_reshape, {"size": Arg(counts)}, summary="positions laid out anew"))
@@ -58,7 +61,9 @@ def evaluate_token(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
         shape=(width, spatial[0] + added),
         rf=rf,
         params=width * added,
-        explain=(f"{spatial[0]} + {added} = {spatial[0] + added} tokens; {added}·{width} = {added * width} parameters",),
+        explain=(
+            f"{spatial[0]} + {added} = {spatial[0] + added} tokens; {added}·{width} = {added * width} parameters",
+        ),
     )
 
 
