@@ -56,6 +56,8 @@ class ReceptiveField(FrozenRecord):
         extent: Sequence[int],
     ) -> ReceptiveField:
         """After a sliding window of effective ``kernels`` (already dilated)."""
+        if len(kernels) != len(self.size):
+            return self.over_tokens(kernels, strides)
         size, jump, start = [], [], []
         for r, j, x, f, s, p in zip(self.size, self.jump, self.start, kernels, strides, lows):
             reach = (f - 1) * j
@@ -79,6 +81,8 @@ class ReceptiveField(FrozenRecord):
         so at most ``⌈k/(s/g)⌉`` of them, on inputs ``d/g`` apart; outputs are
         ``j/s`` apart. ``kernels`` are the undilated kernel sizes here.
         """
+        if len(kernels) != len(self.size):
+            return self.over_tokens(kernels, strides)
         size, jump, start = [], [], []
         dilations = dilations or [1] * len(kernels)
         for r, j, x, k, s, p, d in zip(self.size, self.jump, self.start, kernels, strides, lows, dilations):
@@ -90,12 +94,27 @@ class ReceptiveField(FrozenRecord):
             jump.append(_exact(Fraction(j) / s))
         return ReceptiveField(tuple(size), tuple(jump), tuple(start), tuple(extent))
 
+    def over_tokens(self, kernels: Sequence[int], strides: Sequence[Number]) -> ReceptiveField:
+        """After a layer on a sequence whose positions are not the input's dimensions (made by ``tokens``).
+
+        A layer that reads one position (kernel 1, stride 1) changes nothing;
+        any other reads neighbours along the flattened order, which the
+        per-dimension field can't express: it is bounded by the whole extent.
+        The field keeps the input's rank and extent either way.
+        """
+        if all(k == 1 for k in kernels) and all(s == 1 for s in strides):
+            return self
+        ones = [1] * len(self.extent)
+        return self.window(self.extent, ones, [0] * len(self.extent), self.extent)
+
     def whole(self, extent: Sequence[int]) -> ReceptiveField:
         """After a layer that mixes its whole spatial input (fc, global pooling)."""
         return self.window(self.extent, self.extent, [0] * len(self.extent), extent)
 
     def shifted(self, lows: Sequence[int], extent: Sequence[int]) -> ReceptiveField:
         """After padding ``lows`` positions in front (the first output moves left)."""
+        if len(lows) != len(self.start):
+            return self
         start = tuple(_exact(x - p * j) for x, j, p in zip(self.start, self.jump, lows))
         return ReceptiveField(self.size, self.jump, start, tuple(extent))
 
@@ -135,7 +154,7 @@ def widest(fields: Sequence[ReceptiveField], extent: Sequence[int] | None = None
     describe one position, not the merged output's: those come from the
     widest full-size branch.
     """
-    if extent is None:
+    if extent is None or len(extent) != len(fields[0].size):  # flat, or a sequence made by ``tokens``
         extent = fields[0].extent
     size, jump, start = [], [], []
     for dim in range(len(fields[0].size)):

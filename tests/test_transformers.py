@@ -352,3 +352,45 @@ def test_transformer_errors_are_located(text: str, expected: str) -> None:
     message = spec_error(text)
     assert message.startswith(expected), message
     assert "\n" not in message
+
+
+# ----- receptive fields through sequences and gates ------------------------------------
+
+
+def test_vit_field_stays_two_dimensional() -> None:
+    """Through tokens, the class token, 12 global attentions and the crop, the field is per input dimension:
+    16 (the patch) + 12·(14 − 1)·16 = 2512 before the head."""
+    report = convcalc.analyze(SPECS / "vit_b_16.yaml")
+    rows = {row.path_text: row for row in report.rows}
+    assert rows["tokens1"].receptive_field.size == (16, 16)
+    assert rows["class_token_out"].receptive_field.size == (2512, 2512)
+    assert rows["class_token_out"].receptive_field.jump == (16, 16)
+
+
+def test_window_layer_on_a_token_sequence_is_bounded_by_the_extent() -> None:
+    """A conv along a flattened sequence reads row neighbours: bounded by the whole map; kernel 1 changes nothing."""
+    base = "input: [4, 6, 6]\nlayers:\n  - tokens\n"
+    wide = analyze_yaml(base + "  - conv: {filters: 4, kernel: 3, padding: 1}\n").rows[-1].receptive_field
+    point = analyze_yaml(base + "  - conv: {filters: 4, kernel: 1}\n").rows[-1].receptive_field
+    assert wide.size == (6, 6) and wide.jump == (1, 1)
+    assert point.size == (1, 1)
+
+
+def test_squeeze_excitation_gate_keeps_the_main_jump() -> None:
+    """The SE gate (global pool → 1×1 convs → mul) sees the whole map, but its outputs are the main branch's
+    positions: jump 1, not the pooled jump 8, so later layers don't grow by 8× per tap."""
+    report = analyze_yaml(
+        """
+        input: [8, 8, 8]
+        layers:
+          - parallel:
+              merge: mul
+              branches:
+                - []
+                - [gap, {conv: {filters: 8, kernel: 1}}]
+          - conv: {filters: 8, kernel: 3, padding: 1}
+        """
+    )
+    gate, conv = report.rows[0], report.rows[-1]
+    assert gate.receptive_field.size == (8, 8) and gate.receptive_field.jump == (1, 1)
+    assert conv.receptive_field.size == (10, 10)
