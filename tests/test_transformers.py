@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import itertools
 from math import prod
+from pathlib import Path
 
 import pytest
 from conftest import SPECS, analyze_yaml
 from hypothesis import given, settings
+from click.testing import CliRunner
 from hypothesis import strategies as st
 
 import convcalc
+from convcalc.cli import main
 from convcalc.layers import RULES
 from convcalc.report import Row
 
@@ -394,3 +397,14 @@ def test_squeeze_excitation_gate_keeps_the_main_jump() -> None:
     gate, conv = report.rows[0], report.rows[-1]
     assert gate.receptive_field.size == (8, 8) and gate.receptive_field.jump == (1, 1)
     assert conv.receptive_field.size == (10, 10)
+
+
+def test_analyze_explain_teaches_one_attention_layer(tmp_path: Path) -> None:
+    """`convcalc analyze --explain` puts the numbers into the projection, score and weighted-sum terms."""
+    spec = tmp_path / "vit_block.yaml"
+    spec.write_text("input: {channels: 768, size: [197]}\nlayers:\n  - attention: {heads: 12}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", str(spec), "--explain"])
+    assert result.exit_code == 0, result.output
+    assert "4·W·P·C·I = 4·1·197·768·768 = 464,781,312 MACs" in result.output
+    assert "QKᵀ: W·P²·I = 1·197²·768 = 29,805,312 MACs" in result.output
+    assert "weighted sum of V: W·P²·I = 1·197²·768 = 29,805,312 MACs" in result.output
