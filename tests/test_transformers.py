@@ -408,3 +408,29 @@ def test_analyze_explain_teaches_one_attention_layer(tmp_path: Path) -> None:
     assert "4·W·P·C·I = 4·1·197·768·768 = 464,781,312 MACs" in result.output
     assert "QKᵀ: W·P²·I = 1·197²·768 = 29,805,312 MACs" in result.output
     assert "weighted sum of V: W·P²·I = 1·197²·768 = 29,805,312 MACs" in result.output
+
+
+@settings(max_examples=40, deadline=2000)
+@given(
+    channels=st.integers(1, 8),
+    factor=st.integers(1, 4),
+    sides=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+    units=st.integers(1, 9),
+    bias=st.booleans(),
+)
+def test_shuffles_invert_and_position_wise_fc_is_a_1x1_conv(
+    channels: int, factor: int, sides: list[int], units: int, bias: bool
+) -> None:
+    """pixelunshuffle then pixelshuffle gives the input shape back; `fc: {flatten: false}` costs what a
+    1×1 conv costs (the same linear map at every position)."""
+    spatial = [side * factor for side in sides]
+    shape = f"[{channels}, {', '.join(map(str, spatial))}]"
+    report = analyze_yaml(
+        f"input: {shape}\nlayers:\n  - pixelunshuffle: {{factor: {factor}}}\n  - pixelshuffle: {{factor: {factor}}}\n"
+    )
+    assert report.rows[0].output_shape == (channels * factor ** len(sides), *sides)
+    assert report.output_shape == (channels, *spatial)
+    flag = str(bias).lower()
+    fc = one_layer(shape, f"fc: {{units: {units}, flatten: false, bias: {flag}}}")
+    conv = one_layer(shape, f"conv: {{filters: {units}, kernel: 1, bias: {flag}}}")
+    assert (fc.output_shape, fc.params, fc.macs) == (conv.output_shape, conv.params, conv.macs)
