@@ -135,13 +135,13 @@ def evaluate_attention(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
         if args["window"] is None:
             raise LayerError("missing-key", "relative_position_bias needs a window (its table spans one window)")
         table_sides = sizes
-    count_ = AttentionCount(width, heads, head_dim, positions, prod(spatial) // positions, args["bias"], table_sides)
+    counted = AttentionCount(width, heads, head_dim, positions, prod(spatial) // positions, args["bias"], table_sides)
     return Outcome(
         shape=shape,
         rf=_field(rf, args["window"] is not None, grid, sizes, spatial),
-        params=count_.params,
-        macs=count_.macs,
-        explain=count_.explain,
+        params=counted.params,
+        macs=counted.macs,
+        explain=counted.explain,
     )
 
 
@@ -168,11 +168,13 @@ register(
         evaluate_attention,
         {
             "heads": Arg(count),
-            "head_dim": Arg(count, None),
-            "bias": Arg(boolean, True),
-            "window": Arg(counts, None),
-            "mode": Arg(choice("window", "grid"), "window"),
-            "relative_position_bias": Arg(boolean, False),
+            "head_dim": Arg(count, None, "default: the width / heads"),
+            "bias": Arg(boolean, True, "default true: q, k, v and output biases"),
+            "window": Arg(counts, None, "positions per window and dimension; default: one window of every position"),
+            "mode": Arg(
+                choice("window", "grid"), "window", "window: neighbours; grid: spread over the map, n/window apart"
+            ),
+            "relative_position_bias": Arg(boolean, False, "default false: a (2w − 1)^d table per head; needs window"),
         },
         summary="multi-head self-attention",
     )

@@ -50,7 +50,7 @@ register(
         {
             "units": Arg(count),
             "bias": Arg(boolean, True),
-            "flatten": Arg(boolean, True),
+            "flatten": Arg(boolean, True, "default true; false: the layer applied to the channels at every position"),
             "activation": CONV_ARGS["activation"],
         },
         aliases=("linear", "dense"),

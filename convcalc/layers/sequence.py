@@ -67,7 +67,7 @@ def evaluate_token(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     )
 
 
-register(LayerRule("token", evaluate_token, {"count": Arg(count, 1)}, summary="learned tokens put first"))
+register(LayerRule("token", evaluate_token, {"count": Arg(count, 1, "default 1: learned tokens put first")}, summary="learned tokens put first"))
 
 
 def evaluate_posembed(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
