@@ -607,9 +607,11 @@ ZOO_HEADER = """# The convcalc zoo
 
 Classic architectures as convcalc specs, each with a header comment citing
 its paper and the torchvision model it matches. Parameters match
-torchvision's documented counts exactly; MACs (multiply-accumulates of conv
-and fc; FLOPs = 2 × MACs) match a forward-hook count in PyTorch exactly and
-round to torchvision's published "GFLOPS". Activation memory is float32;
+torchvision's documented counts exactly; MACs (multiply-accumulates of conv,
+fc and attention; FLOPs = 2 × MACs) match a forward-hook count in PyTorch
+exactly (for the transformers, whose attention products no hook sees,
+torch.utils.flop_counter's count ÷ 2) and round to torchvision's published
+"GFLOPS". Activation memory is float32;
 "Final RF" is the theoretical receptive field of the last row (padding
 included, so it can exceed the input).
 

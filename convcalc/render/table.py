@@ -143,7 +143,7 @@ def totals_rows(report: Report, layout: str = "hwc") -> list[tuple[str, str, str
     if t.buffers:
         rows.append(("Buffers", human(t.buffers), f"{t.buffers:,}", "BN running statistics, not parameters"))
     rows += [
-        ("MACs", human(t.macs), f"{t.macs:,}", "multiply-accumulates of conv, deconv, fc"),
+        ("MACs", human(t.macs), f"{t.macs:,}", "multiply-accumulates of conv, deconv, fc, attention"),
         ("FLOPs", human(t.flops), f"{t.flops:,}", "= 2 × MACs"),
         ("Activations", human_bytes(t.activation_bytes), f"{t.activation_bytes:,} B", "sum of row outputs"),
         ("Peak memory", human_bytes(t.peak_activation_bytes), f"{t.peak_activation_bytes:,} B", "most alive at once"),
