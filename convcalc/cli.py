@@ -131,7 +131,9 @@ def main() -> None:
 @click.argument("spec")
 @output_options
 @click.option("--depth", type=click.IntRange(min=0), default=None, help="Show rows down to this depth (0 = top level).")
-@click.option("--explain", is_flag=True, help="Add each row's worked formula.")
+@click.option(
+    "--explain", is_flag=True, help="Add each row's worked formulas: sizes per dimension, parameters, MACs."
+)
 @click.option(
     "--max-rows",
     type=click.IntRange(min=1),
@@ -157,15 +159,15 @@ def analyze(spec: str, fmt: str, layout: str, depth: int | None, explain: bool, 
     if fmt == "json":
         from .render.json_report import render_json
 
-        click.echo(render_json(report), nl=False)
+        click.echo(render_json(report, explain), nl=False)
     elif fmt == "csv":
         from .render.csv_report import render_csv
 
-        click.echo(render_csv(report, layout, depth), nl=False)
+        click.echo(render_csv(report, layout, depth, explain), nl=False)
     elif fmt == "markdown":
         from .render.markdown import render_markdown
 
-        click.echo(render_markdown(report, layout, depth), nl=False)
+        click.echo(render_markdown(report, layout, depth, explain), nl=False)
     elif fmt == "html":
         from .draw import draw_report
         from .render.html import render_html

@@ -120,7 +120,7 @@ def test_the_title_is_the_slide_formula() -> None:
     uneven = parse(draw_conv((7, 7), 3, stride=3, frame=0))
     assert "(7 − 3)/3 + 1 = 2.33 → 2" in texts(uneven)
     deconv = parse(draw_conv((3, 3), 3, stride=2, padding=1, transposed=True, output_padding=1, frame=0))
-    assert "(3 − 1)·2 − 2·1 + 3 + 1 = 6" in texts(deconv)
+    assert "(3 − 1)·2 − 2·1 + (3 − 1) + 1 + 1 = 6" in texts(deconv)
 
 
 def grid(rows: range, cols: range) -> set[tuple[int, int]]:

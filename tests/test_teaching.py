@@ -50,7 +50,7 @@ def test_conv_transposed_as_direct_conv() -> None:
     """torch: ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1) maps 3×3 to 6×6."""
     code, out = run("conv", "3x3", "-k", "3", "-s", "2", "-p", "1", "--transposed", "--output-padding", "1")
     assert code == 0
-    assert "(3 − 1)·2 − 1 − 1 + 1·(3 − 1) + 1 + 1 = 6" in out
+    assert "(3 − 1)·2 − 2·1 + (3 − 1) + 1 + 1 = 6" in out
     assert "insert S − 1 = 1 zeros" in out
     assert "Output: 6×6" in out
 

@@ -142,9 +142,7 @@ class Axis:
 
 def _direct_axis(n: int, k: int, s: int, d: int, lo: int, hi: int) -> Axis:
     out = shapes.conv_output(n, k, s, lo, hi, d)
-    formula = shapes.slide_formula(n, k, s, lo, hi, d)
-    if Fraction(n + lo + hi - shapes.effective_kernel(k, d), s).denominator != 1:
-        formula += f" → {out}"
+    formula = shapes.floored_formula(n, k, s, lo, hi, d)
     kinds = ("padding",) * lo + ("input",) * n + ("padding",) * hi
     return Axis(
         n=n,
@@ -165,16 +163,6 @@ def _direct_axis(n: int, k: int, s: int, d: int, lo: int, hi: int) -> Axis:
         out=out,
         formula=formula,
     )
-
-
-def _transposed_formula(n: int, k: int, s: int, d: int, lo: int, hi: int, op: int, out: int) -> str:
-    f = shapes.effective_kernel(k, d)
-    if lo == hi:
-        padding = f" − 2·{lo}" if lo else ""
-    else:
-        padding = "".join(f" − {p}" for p in (lo, hi) if p)
-    extra = f" + {op}" if op else ""
-    return f"({n} − 1)·{s}{padding} + {f}{extra} = {out}"
 
 
 def _transposed_axis(n: int, k: int, s: int, d: int, lo: int, hi: int, op: int) -> Axis:
@@ -210,7 +198,7 @@ def _transposed_axis(n: int, k: int, s: int, d: int, lo: int, hi: int, op: int) 
         origin=max(-before, 0),
         step=1,
         out=out,
-        formula=_transposed_formula(n, k, s, d, lo, hi, op, out),
+        formula=shapes.transposed_formula(n, k, s, lo, hi, d, op),
     )
 
 

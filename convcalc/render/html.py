@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from ..compare import Comparison, label
+from ..explain import by_row
 from ..report import Report
 from ..units import human, human_bytes
 from .common import jump_text, rf_text, shape_text, visible_rows
@@ -42,6 +43,7 @@ def _rows_table(report: Report, layout: str, depth: int | None, explain: bool) -
         "<th class=num>MACs</th><th class=num>Memory</th><th class=num>RF</th><th class=num>Jump</th></tr>"
     )
     lines = [f"<table class=rows>\n<thead>{head}</thead>\n<tbody>"]
+    worked = by_row(report) if explain else {}
     for row in visible_rows(report, depth):
         classes = " ".join(c for c in ("composite" if not row.leaf else "", "warned" if row.warnings else "") if c)
         indent = f' style="padding-left:{0.6 + 1.2 * row.depth:.1f}rem"'
@@ -52,9 +54,9 @@ def _rows_table(report: Report, layout: str, depth: int | None, explain: bool) -
             f"<td class=num>{human_bytes(row.activation_bytes)}</td>"
             f"<td class=num>{rf_text(row.receptive_field)}</td><td class=num>{jump_text(row.receptive_field)}</td></tr>"
         )
-        if explain and row.explain:
-            formulas = "; ".join(escape(f) for f in row.explain)
-            lines.append(f"<tr><td></td><td class=formula colspan=7>{formulas}</td></tr>")
+        if worked.get(id(row)):
+            formulas = "<br>".join(escape(f) for f in worked[id(row)])
+            lines.append(f"<tr class=worked><td></td><td class=formula colspan=7>{formulas}</td></tr>")
     lines.append("</tbody>\n</table>")
     return "\n".join(lines)
 

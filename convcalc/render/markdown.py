@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from ..explain import by_row
 from ..report import Report
 from ..units import human, human_bytes
 from .common import jump_text, rf_text, shape_text, visible_rows
 
 
-def render_markdown(report: Report, layout: str = "hwc", depth: int | None = None) -> str:
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~"})
+
+
+def markdown_text(text: str) -> str:
+    """User text (a row name) that Markdown shows as written, never as markup."""
+    return text.translate(_MARKDOWN_SPECIAL)
+
+
+def render_markdown(report: Report, layout: str = "hwc", depth: int | None = None, explain: bool = False) -> str:
     lines = [
         f"### {report.name}",
         "",
@@ -23,6 +32,13 @@ def render_markdown(report: Report, layout: str = "hwc", depth: int | None = Non
             f"| {name}{flag} | {row.type} | {shape_text(row.output_shape, layout)} | {row.params:,} | {row.macs:,} "
             f"| {human_bytes(row.activation_bytes)} | {rf_text(row.receptive_field)} | {jump_text(row.receptive_field)} |"
         )
+    if explain:
+        lines += ["", "**Worked formulas** (F kernel, S stride, P padding; MACs: multiply-accumulates):", ""]
+        worked = by_row(report)
+        for row in visible_rows(report, depth):
+            if worked[id(row)]:
+                head = f"{'  ' * row.depth}- **{markdown_text(row.path_text)}** ({markdown_text(row.type)}): "
+                lines.append(head + "; ".join(worked[id(row)]))
     t = report.totals
     lines += [
         "",

@@ -1,0 +1,164 @@
+"""Teaching, second round: every formula worked (`--explain` in every format), compare aligned by structure,
+drawings at any depth, 1-D drawings and light animations."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from math import prod
+
+import pytest
+from click.testing import CliRunner
+from conftest import SPECS
+
+import convcalc
+from convcalc import shapes
+from convcalc.cli import main
+from convcalc.explain import explanations
+from convcalc.layers.base import CANONICAL
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+# --------------------------------------------------------------------------- --explain
+
+
+def test_alexnet_conv1_worked_in_markdown() -> None:
+    """cs231n lecture 5 (AlexNet): 227×227×3, 96 11×11 filters at stride 4 → 55×55×96; 34,944 parameters
+    (the slides' 35K); 105,415,200 MACs = 55·55·96 outputs of 11·11·3 multiply-accumulates each."""
+    code, out = run("analyze", "alexnet", "--explain", "--format", "markdown")
+    assert code == 0
+    assert "(227 − 11)/4 + 1 = 55" in out
+    assert "(11·11·3 + 1)·96 = 34,944" in out
+    assert "55·55·96·11·11·3 = 105,415,200" in out
+
+
+def test_the_floor_and_the_dimension_are_shown() -> None:
+    report = convcalc.analyze({"input": [3, 7, 9], "layers": [{"conv": {"filters": 2, "kernel": 3, "stride": 3}}]})
+    lines = report.rows[0].explain
+    assert "H: (7 − 3)/3 + 1 = 2.33 → 2" in lines
+    assert "W: (9 − 3)/3 + 1 = 3" in lines
+    one_d = convcalc.analyze({"input": [3, 7], "layers": [{"conv": {"filters": 10, "kernel": 5}}]})
+    assert one_d.rows[0].explain[0] == "L: (7 − 5)/1 + 1 = 3"
+    assert one_d.rows[0].explain[1] == "params: (5·3 + 1)·10 = 160"
+
+
+def test_the_slides_five_by_five_filter() -> None:
+    """cs231n lecture 5: 10 filters of 5×5×3 with a bias each have (5·5·3 + 1)·10 = 760 parameters."""
+    report = convcalc.analyze({"input": [3, 32, 32], "layers": [{"conv": {"filters": 10, "kernel": 5}}]})
+    assert "params: (5·5·3 + 1)·10 = 760" in report.rows[0].explain
+
+
+def _value(line: str) -> int:
+    return int(line.rsplit(": " if " = " not in line else " = ", 1)[1].replace(",", "").split()[0])
+
+
+def _check_arithmetic(line: str) -> None:
+    """A worked count `a·b·c = n`, `(a·b + 1)·u = n` or `a + b = n` evaluates to its own result."""
+    if " = " not in line:
+        return
+    text = line.split(": ", 1)[1].rsplit(" = ", 1)[0].replace(",", "").replace("·", "*").replace("−", "-")
+    assert re.fullmatch(r"[0-9*+() -]+", text), line
+    assert eval(text) == _value(line), line  # noqa: S307 - digits and operators only, checked above
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in SPECS.glob("*.yaml")))
+def test_every_row_of_every_spec_is_explained_and_adds_up(name: str) -> None:
+    report = convcalc.analyze(SPECS / f"{name}.yaml")
+    for row, lines in zip(report.rows, explanations(report)):
+        assert lines, row.path_text
+        counted = {line.split(":")[0]: line for line in lines if line.startswith(("params:", "MACs:"))}
+        if "params" in counted:
+            _check_arithmetic(counted["params"])
+            assert _value(counted["params"]) == row.params, row.path_text
+        if "MACs" in counted:
+            _check_arithmetic(counted["MACs"])
+            assert _value(counted["MACs"]) == row.macs, row.path_text
+        if not row.params and not row.macs and row.leaf:
+            assert any("0" in line for line in lines)
+
+
+def _one_layer(type_name: str) -> dict:
+    args = {
+        "conv": {"filters": 4, "kernel": 3},
+        "deconv": {"filters": 4, "kernel": 3, "stride": 2},
+        "fc": {"units": 5},
+        "maxpool": {"kernel": 2},
+        "avgpool": {"kernel": 2},
+        "adaptiveavgpool": {"output": 3},
+        "adaptivemaxpool": {"output": 3},
+        "pad": {"padding": 1},
+        "upsample": {"scale": 2},
+        "slice": {"channels": [0, 3]},
+        "chunk": {"index": 1, "chunks": 2},
+        "shuffle": {"groups": 2},
+        "groupnorm": {"groups": 2},
+    }.get(type_name)
+    return {type_name: args} if args is not None else type_name
+
+
+@pytest.mark.parametrize("type_name", sorted(CANONICAL))
+def test_every_layer_type_has_worked_lines(type_name: str) -> None:
+    report = convcalc.analyze({"input": [8, 9, 9], "layers": [_one_layer(type_name)]})
+    (row,) = report.rows
+    assert row.explain, type_name
+    text = " ".join(row.explain)
+    assert "params" in text and "MACs" in text, text
+
+
+def test_deconv_counts_are_worked() -> None:
+    """torch: ConvTranspose2d(8, 4, 3, stride=2) on 9×9 gives 19×19; weight 8·4·3·3 = 288, bias 4."""
+    report = convcalc.analyze({"input": [8, 9, 9], "layers": [{"deconv": {"filters": 4, "kernel": 3, "stride": 2}}]})
+    lines = report.rows[0].explain
+    assert "H, W: (9 − 1)·2 + (3 − 1) + 1 = 19" in lines
+    assert "params: 3·3·4·8 + 4 = 292" in lines
+    assert "MACs: 9·9·3·3·4·8 = 23,328" in lines
+
+
+def test_explain_in_json_csv_html_and_table() -> None:
+    code, out = run("analyze", "inception_naive", "--explain", "--format", "json")
+    rows = json.loads(out)["rows"]
+    assert rows[0]["explain"][0] == "C: 128 + 192 + 96 + 256 = 672 (branches concatenated)"
+    assert "MACs: 28·28·192·3·3·256 = 346,816,512" in rows[4]["explain"]
+    code, plain = run("analyze", "inception_naive", "--format", "json")
+    assert "explain" not in json.loads(plain)["rows"][0]
+    code, out = run("analyze", "inception_naive", "--explain", "--format", "csv")
+    table = list(csv.DictReader(io.StringIO(out)))
+    assert "params: 1·1·256·128 = 32,768" in table[2]["explain"]
+    code, out = run("analyze", "alexnet", "--explain", "--format", "html")
+    assert "(11·11·3 + 1)·96 = 34,944" in out
+    code, out = run("analyze", "alexnet", "--explain")
+    assert "55·55·96·11·11·3 = 105,415,200" in out
+
+
+def test_user_text_in_worked_markdown_is_escaped() -> None:
+    spec = {"input": [3, 8, 8], "layers": [{"conv": {"name": "a|b*<i>", "filters": 2, "kernel": 3}}]}
+    from convcalc.render.markdown import render_markdown
+
+    out = render_markdown(convcalc.analyze(spec), explain=True)
+    worked = out.split("**Worked formulas**")[1]
+    assert "<i>" not in worked and "a\\|b\\*\\<i\\>" in worked
+
+
+def test_one_transposed_formula_serves_layer_teach_and_drawing() -> None:
+    from convcalc.draw import draw_conv
+    from convcalc.teach import ConvSetting, explain_conv
+
+    formula = shapes.transposed_formula(3, 3, 2, 1, 1, 1, 1)
+    assert formula == "(3 − 1)·2 − 2·1 + (3 − 1) + 1 + 1 = 6"
+    assert any(formula in line for line in explain_conv([ConvSetting(3, 3, 2, (1, 1), 1, True, 1)]))
+    assert formula in draw_conv((3, 3), 3, stride=2, padding=1, transposed=True, output_padding=1, frame=0)
+    report = convcalc.analyze(
+        {
+            "input": [1, 3, 3],
+            "layers": [{"deconv": {"filters": 1, "kernel": 3, "stride": 2, "padding": 1, "output_padding": 1}}],
+        }
+    )
+    assert f"H, W: {formula}" in report.rows[0].explain
+    assert prod(report.rows[0].output_shape[1:]) == 36
