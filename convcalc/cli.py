@@ -440,14 +440,18 @@ def rf(layers: tuple[str, ...]) -> None:
 @click.argument("specs", nargs=-1, required=True)
 @output_options
 @click.option(
-    "--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Compare rows down to this depth."
+    "--depth",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Compare rows down to this depth [default: as deep as keeps each spec within 100 rows].",
 )
 @click.option("--max-rows", type=click.IntRange(min=1), default=None, help="Cap on rows a spec may expand to.")
-def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int, max_rows: int | None) -> None:
+def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int | None, max_rows: int | None) -> None:
     """Compare architectures side by side: totals with ratios, then rows.
 
     The first spec is the baseline ("3.15× fewer MACs" means fewer than it).
-    Rows correspond by path.
+    Rows are aligned as diff aligns lines, by depth, type, window and output
+    size: rows only one spec has stay in place, on lines of their own.
 
     \b
     Example:

@@ -162,3 +162,61 @@ def test_one_transposed_formula_serves_layer_teach_and_drawing() -> None:
     )
     assert f"H, W: {formula}" in report.rows[0].explain
     assert prod(report.rows[0].output_shape[1:]) == 36
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def test_compare_pairs_inception_branches_by_structure() -> None:
+    """cs231n lecture 9: the bottleneck module adds 1×1 convolutions before the 3×3 and 5×5 ones and after
+    the pooling; each 3×3/5×5 convolution pairs with its counterpart, the 1×1s sit in place."""
+    from convcalc.compare import compare
+
+    naive = convcalc.analyze(SPECS / "inception_naive.yaml")
+    bottleneck = convcalc.analyze(SPECS / "inception_bottleneck.yaml")
+    lines = [
+        tuple(r.path_text if r else None for r in line.rows) + (line.kind,)
+        for line in compare([naive, bottleneck]).rows
+    ]
+    assert lines == [
+        ("inception", "inception", "parallel"),
+        ("inception/b1", "inception/b1", "branch"),
+        ("inception/b1/conv1", "inception/b1/conv1", "conv 1×1"),
+        ("inception/b2", "inception/b2", "branch"),
+        (None, "inception/b2/conv1", "conv 1×1"),
+        ("inception/b2/conv1", "inception/b2/conv2", "conv 3×3 pad 1"),
+        ("inception/b3", "inception/b3", "branch"),
+        (None, "inception/b3/conv1", "conv 1×1"),
+        ("inception/b3/conv1", "inception/b3/conv2", "conv 5×5 pad 2"),
+        ("inception/b4", "inception/b4", "branch"),
+        ("inception/b4/maxpool1", "inception/b4/maxpool1", "maxpool 3×3 pad 1"),
+        (None, "inception/b4/conv1", "conv 1×1"),
+    ]
+
+
+def test_compare_cli_shows_names_paths_output_and_field() -> None:
+    code, out = run("compare", "inception_naive", "inception_bottleneck", "--format", "markdown")
+    assert code == 0
+    assert "Inception module, naive (cs231n)" in out and "Inception module with bottlenecks (cs231n)" in out
+    assert "| Output | 28×28×672 | 28×28×480 | different |" in out
+    assert "| Receptive field | 5 | 5 | same |" in out
+    assert "| &nbsp;&nbsp;&nbsp;&nbsp;conv1 / conv2 | conv 3×3 pad 1 |" in out
+    code, out = run("compare", "inception_naive", "inception_bottleneck", "--format", "json")
+    rows = json.loads(out)["rows"]
+    assert rows[4]["values"][0] is None and rows[4]["values"][1]["path"] == "inception/b2/conv1"
+
+
+def test_vgg_same_field_fewer_weights() -> None:
+    """cs231n lecture 9 (VGG): three stacked 3×3 convolutions see 7×7 like one 7×7, with 3·9 = 27 weights
+    per channel pair instead of 49."""
+    from convcalc.compare import compare
+    from convcalc.render.compare_output import facts
+
+    stack = convcalc.analyze({"input": [1, 7, 7], "layers": [{"conv": {"filters": 1, "kernel": 3, "bias": False}}] * 3})
+    one = convcalc.analyze({"input": [1, 7, 7], "layers": [{"conv": {"filters": 1, "kernel": 7, "bias": False}}]})
+    comparison = compare([stack, one])
+    assert [m.values for m in comparison.metrics if m.key == "params"] == [(27, 49)]
+    assert ("Receptive field", ["7", "7"], ["same"]) in facts(comparison)
+    assert ("Output", ["1×1×1", "1×1×1"], ["same"]) in facts(comparison)
+    paired = [tuple(r.name if r else None for r in line.rows) for line in comparison.rows]
+    assert paired == [("conv1", None), ("conv2", None), ("conv3", "conv1")]  # the last 3×3 and the 7×7 give 1×1

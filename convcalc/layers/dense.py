@@ -32,7 +32,6 @@ def evaluate_fc(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
                 else count_line("params", [features, units]),
                 count_line("MACs", [features, units]),
             ),
-            f"{units} units",
         ),
     )
 

@@ -8,7 +8,7 @@ from ..units import human, human_bytes
 from .common import jump_text, rf_text, shape_text, visible_rows
 
 
-_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~"})
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~#"})
 
 
 def markdown_text(text: str) -> str:
