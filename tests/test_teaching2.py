@@ -220,3 +220,121 @@ def test_vgg_same_field_fewer_weights() -> None:
     assert ("Output", ["1×1×1", "1×1×1"], ["same"]) in facts(comparison)
     paired = [tuple(r.name if r else None for r in line.rows) for line in comparison.rows]
     assert paired == [("conv1", None), ("conv2", None), ("conv3", "conv1")]  # the last 3×3 and the 7×7 give 1×1
+
+
+# --------------------------------------------------------------------------- drawings at any depth
+
+import xml.etree.ElementTree as ET  # noqa: E402
+
+from convcalc.draw import draw_report  # noqa: E402
+from convcalc.draw.parts import boxes_at_depth, fitting_depth  # noqa: E402
+from convcalc.draw.network import shape_label  # noqa: E402
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _cards(svg: str) -> dict[str, tuple[list[str], str]]:
+    """data-path → (the card's visible texts, the paths folded into it)."""
+    root = ET.fromstring(svg)
+    out = {}
+    for g in root.iter(f"{SVG}g"):
+        if "layer-card" in (g.get("class") or "").split():
+            out[g.get("data-path")] = (["".join(t.itertext()) for t in g.iter(f"{SVG}text")], g.get("data-folded") or "")
+    return out
+
+
+def _every_layer_is_shown(report, svg: str) -> dict[str, list[str]]:
+    """Each leaf row is a card, folded into the card before it, or inside a closed composite's card."""
+    cards = _cards(svg)
+    folded = {p for _, f in cards.values() for p in f.split()}
+    for row in report.rows:
+        if not row.leaf:
+            continue
+        shown = row.path_text in cards or row.path_text in folded
+        closed = any(row.path_text.startswith(p + "/") for p in cards)
+        assert shown or closed, row.path_text
+    return {path: texts for path, (texts, _) in cards.items()}
+
+
+@pytest.mark.parametrize(
+    ("name", "depth"), [("inception_naive", 1), ("inception_bottleneck", None), ("resnet50", 2)]
+)
+def test_every_branch_layer_shows_its_kernel_and_volume(name: str, depth: int | None) -> None:
+    """Issue 14's acceptance: every layer of every branch, its window (kernel, stride, padding) and its output
+    volume written on the picture, not in tooltips."""
+    report = convcalc.analyze(SPECS / f"{name}.yaml")
+    svg = draw_report(report, depth=depth)
+    cards = _every_layer_is_shown(report, svg)
+    windowed = [r for r in report.rows if r.leaf and getattr(r.formulas, "brief", "")]
+    assert windowed
+    for row in windowed:
+        texts = cards[row.path_text]
+        assert f"{row.type} {row.formulas.brief}" in texts, row.path_text
+        assert shape_label(row.output_shape) in texts, row.path_text
+
+
+def test_inception_branches_side_by_side() -> None:
+    report = convcalc.analyze(SPECS / "inception_naive.yaml")
+    cards = _cards(draw_report(report, depth=1))
+    texts = {path: t for path, (t, _) in cards.items()}
+    assert texts["inception/b2/conv1"] == ["conv1", "conv 3×3 pad 1", "28×28×192"]
+    assert texts["inception/b3/conv1"] == ["conv1", "conv 5×5 pad 2", "28×28×96"]
+    root = ET.fromstring(draw_report(report, depth=1))
+    (fork,) = [g for g in root.iter(f"{SVG}g") if g.get("class") == "fork"]
+    assert fork.get("data-branches") == "4" and fork.get("data-merge") == "concat"
+    assert "concat → 28×28×672" in ["".join(t.itertext()) for t in fork.iter(f"{SVG}text")]
+    ys = {}
+    for g in root.iter(f"{SVG}g"):
+        if g.get("data-path", "").endswith(("conv1", "maxpool1")):
+            rect = next(g.iter(f"{SVG}rect"))
+            ys[g.get("data-path")] = (float(rect.get("x")), float(rect.get("y")))
+    assert len({y for _, y in ys.values()}) == 1  # one row, side by side
+    assert len({x for x, _ in ys.values()}) == 4
+
+
+def test_resnet_skip_arcs_and_projection_shortcuts() -> None:
+    """ResNet-50: 16 bottlenecks, 4 with a 1×1 projection shortcut (drawn as a branch), 12 with an identity
+    shortcut (drawn as the skip arc)."""
+    report = convcalc.analyze(SPECS / "resnet50.yaml")
+    root = ET.fromstring(draw_report(report, depth=2))
+    assert len([p for p in root.iter(f"{SVG}path") if p.get("class") == "skip"]) == 12
+    cards = _cards(draw_report(report, depth=2))
+    assert cards["layer2.0/residual1/shortcut/conv1"][0][1] == "conv 1×1 /2"
+    assert cards["layer2.0/residual1/main/conv2"][0][1] == "conv 3×3 /2 pad 1"
+    assert "layer2.0/residual1/main/bn2 layer2.0/residual1/main/relu2" in cards["layer2.0/residual1/main/conv2"][1]
+
+
+def test_vgg_stages_show_their_convolutions() -> None:
+    report = convcalc.analyze(SPECS / "vgg16.yaml")
+    cards = _every_layer_is_shown(report, draw_report(report))
+    convs = [r for r in report.rows if r.type == "conv"]
+    assert len(convs) == 13 and all("conv 3×3 pad 1" in cards[r.path_text] for r in convs)
+
+
+def test_depth_zero_is_the_volumes_and_the_default_fits() -> None:
+    report = convcalc.analyze(SPECS / "googlenet.yaml")
+    assert 'class="volume' in draw_report(report, depth=0)
+    depth = fitting_depth(report)
+    deepest = max(r.depth for r in report.rows)
+    assert boxes_at_depth(report, depth) <= 160
+    assert depth == deepest or boxes_at_depth(report, depth + 1) > 160
+    assert boxes_at_depth(report, 1) == 20 - 1  # 20 top-level rows, dropout1 written on flatten1's card
+
+
+
+def test_user_text_in_the_parts_drawing_is_escaped() -> None:
+    spec = {
+        "name": "<script>x</script>",
+        "input": [3, 8, 8],
+        "layers": [{"residual": {"main": [{"conv": {"name": "a<&>", "filters": 3, "kernel": 3, "padding": 1}}]}}],
+    }
+    svg = draw_report(convcalc.analyze(spec), depth=1)
+    assert "<script>" not in svg and "a<&>" not in svg
+    ET.fromstring(svg)
+
+
+def test_draw_depth_on_the_command_line(tmp_path) -> None:
+    target = tmp_path / "r.svg"
+    code, _ = run("draw", "resnet50", "--depth", "2", "-o", str(target))
+    assert code == 0
+    assert "conv 3×3 /2 pad 1" in target.read_text(encoding="utf-8")
