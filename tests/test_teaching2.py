@@ -239,7 +239,8 @@ def _cards(svg: str) -> dict[str, tuple[list[str], str]]:
     out = {}
     for g in root.iter(f"{SVG}g"):
         if "layer-card" in (g.get("class") or "").split():
-            out[g.get("data-path")] = (["".join(t.itertext()) for t in g.iter(f"{SVG}text")], g.get("data-folded") or "")
+            texts = ["".join(t.itertext()) for t in g.iter(f"{SVG}text")]
+            out[g.get("data-path")] = (texts, g.get("data-folded") or "")
     return out
 
 

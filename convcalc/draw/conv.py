@@ -548,7 +548,9 @@ def draw_conv(
 
 
 class _Drawing:
-    def __init__(self, geo: ConvGeometry, frame: int | None, step_seconds: float = STEP_SECONDS, shown: int = 1) -> None:
+    def __init__(
+        self, geo: ConvGeometry, frame: int | None, step_seconds: float = STEP_SECONDS, shown: int = 1
+    ) -> None:
         self.geo = geo
         self.frame = frame
         self.step_seconds = step_seconds
@@ -846,7 +848,8 @@ class _Drawing:
             anim = _visibility_animation(i, i + 1, total, duration)
             vis = None if i == 0 else "hidden"
             text = self.step_text(i)
-            out.append(f"<text {attrs(cls='step', x=_MARGIN, y=self.step_y, visibility=vis, data_index=i)}>{escape(text)}{anim}</text>")
+            caption = attrs(cls="step", x=_MARGIN, y=self.step_y, visibility=vis, data_index=i)
+            out.append(f"<text {caption}>{escape(text)}{anim}</text>")
         out.append("</g></g>")
 
     def offset(self, index: int) -> tuple[float, float]:
