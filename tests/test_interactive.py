@@ -204,6 +204,7 @@ def test_typing_settings_and_clicking_a_cell(page: Any) -> None:
     uneven = page.find_element(By.ID, "uneven").text
     assert "1 input row/column (the last) never read" in uneven
     assert "padding 1: (7 + 2·1 − 3)/3 + 1 = 3" in uneven and "stride 2: (7 − 3)/2 + 1 = 3" in uneven
+    page.execute_script("window.convcalcPage.pause()")  # the animation redraws the cells at every step
     page.find_element(By.CSS_SELECTOR, 'rect[data-row="1"][data-col="1"]').click()
     terms = [li.text for li in page.find_elements(By.CSS_SELECTOR, "#terms li")]
     assert len(terms) == 9 and "x[3, 3] · w[0, 0]" in terms and "x[5, 5] · w[2, 2]" in terms

@@ -99,14 +99,16 @@ def _one_layer(type_name: str) -> dict:
         "chunk": {"index": 1, "chunks": 2},
         "shuffle": {"groups": 2},
         "groupnorm": {"groups": 2},
+        "crop": {"size": 5},
+        **{merge: {"from": ["input", "relu1"]} for merge in ("add", "concat", "mul")},
     }.get(type_name)
     return {type_name: args} if args is not None else type_name
 
 
 @pytest.mark.parametrize("type_name", sorted(CANONICAL))
 def test_every_layer_type_has_worked_lines(type_name: str) -> None:
-    report = convcalc.analyze({"input": [8, 9, 9], "layers": [_one_layer(type_name)]})
-    (row,) = report.rows
+    report = convcalc.analyze({"input": [8, 9, 9], "layers": ["relu", _one_layer(type_name)]})
+    row = report.rows[-1]
     assert row.explain, type_name
     text = " ".join(row.explain)
     assert "params" in text and "MACs" in text, text

@@ -27,6 +27,8 @@ HEADER = (
     "rf_jump",
     "rf_start",
     "warnings",
+    "inputs",
+    "output",
 )
 
 
@@ -36,6 +38,7 @@ def render_csv(report: Report, layout: str = "hwc", depth: int | None = None, ex
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER + (("explain",) if explain else ()))
     worked = by_row(report) if explain else {}
+    outputs = {name for name, _ in report.outputs}
     for row in visible_rows(report, depth):
         rf = row.receptive_field
         extra = ("; ".join(worked[id(row)]),) if explain else ()
@@ -58,6 +61,8 @@ def render_csv(report: Report, layout: str = "hwc", depth: int | None = None, ex
                 dims_text(rf.jump),
                 dims_text(rf.start),
                 len(row.warnings),
+                ";".join(row.input_paths),
+                row.path_text if row.path_text in outputs else "",
                 *extra,
             )
         )
