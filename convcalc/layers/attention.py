@@ -95,6 +95,11 @@ class AttentionCount:
             lines.append(
                 f"relative-position bias table: {sides}·{h} heads = {self.table}·{h} = {self.table * h:,} parameters"
             )
+        params = 4 * c * i + (3 * i + c if self.bias else 0) + self.table * h
+        terms = [4 * c * i, *([3 * i + c] if self.bias else []), *([self.table * h] if self.table else [])]
+        lines.append(f"params: {' + '.join(f'{t:,}' for t in terms)} = {params:,}" if len(terms) > 1 else f"params: {params:,}")
+        macs = self.projection_macs + 2 * self.score_macs
+        lines.append(f"MACs: {self.projection_macs:,} + {self.score_macs:,} + {self.score_macs:,} = {macs:,}")
         return tuple(lines)
 
 

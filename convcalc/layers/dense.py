@@ -15,6 +15,7 @@ from ..args import Arg, boolean, count
 from ..receptive import ReceptiveField
 from .base import Args, LayerRule, Outcome, Shape, register
 from .conv import CONV_ARGS
+from .worked import NO_COUNTS, Worked, count_line
 
 
 def evaluate_fc(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
@@ -27,7 +28,15 @@ def evaluate_fc(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
         rf=rf.whole([1] * len(rf.extent)),
         params=features * units + (units if args["bias"] else 0),
         macs=features * units,
-        explain=(f"{'·'.join(map(str, shape))} = {features} inputs × {units} units",),
+        explain=Worked(
+            lambda: (
+                count_line("inputs", shape),
+                count_line("params", [features], bias_units=units)
+                if args["bias"]
+                else count_line("params", [features, units]),
+                count_line("MACs", [features, units]),
+            ),
+        ),
     )
 
 
@@ -63,7 +72,7 @@ register(
 
 def evaluate_flatten(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     features = prod(shape)
-    return Outcome(shape=(features,), rf=rf, explain=(f"{'·'.join(map(str, shape))} = {features}",))
+    return Outcome(shape=(features,), rf=rf, explain=(count_line("features", shape), *NO_COUNTS))
 
 
 register(LayerRule("flatten", evaluate_flatten, summary="flatten to features", accepts_flat=True))

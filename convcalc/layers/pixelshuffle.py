@@ -14,6 +14,7 @@ from fractions import Fraction
 from ..args import Arg, count
 from ..errors import LayerError
 from ..receptive import ReceptiveField
+from .worked import NO_COUNTS
 from .base import Args, LayerRule, Outcome, Shape, register, shape_text, spatial_of
 
 
@@ -28,7 +29,11 @@ def evaluate_pixelunshuffle(args: Args, shape: Shape, rf: ReceptiveField) -> Out
     return Outcome(
         shape=(channels * f**ndim, *out),
         rf=field,
-        explain=(f"{channels}·{f}^{ndim} = {channels * f**ndim} channels; {shape_text(spatial)} / {f}",),
+        explain=(
+            f"C: {channels}·{f}^{ndim} = {channels * f**ndim} (each {f}^{ndim} block of positions stacked)",
+            f"size: {shape_text(spatial)} / {f} = {shape_text(out)}",
+            *NO_COUNTS,
+        ),
     )
 
 
@@ -49,7 +54,11 @@ def evaluate_pixelshuffle(args: Args, shape: Shape, rf: ReceptiveField) -> Outco
     return Outcome(
         shape=(channels // block, *out),
         rf=field,
-        explain=(f"{channels}/{f}^{ndim} = {channels // block} channels; {shape_text(spatial)} × {f}",),
+        explain=(
+            f"C: {channels}/{f}^{ndim} = {channels // block} (channels spread over {f}^{ndim} blocks of positions)",
+            f"size: {shape_text(spatial)} × {f} = {shape_text(out)}",
+            *NO_COUNTS,
+        ),
     )
 
 

@@ -23,6 +23,7 @@ from ..errors import LayerError
 from ..receptive import ReceptiveField, exact
 from .base import Args, LayerRule, Outcome, Shape, register, spatial_of
 from .graph import reference
+from .worked import NO_COUNTS, per_dimension
 
 PAD_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -40,7 +41,10 @@ def evaluate_pad(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     return Outcome(
         shape=(channels, *out),
         rf=rf.shifted([lo for lo, _ in pairs], out),
-        explain=tuple(f"{n} + {lo} + {hi} = {o}" for n, (lo, hi), o in zip(spatial, pairs, out)),
+        explain=(
+            *per_dimension([f"{n} + {lo} + {hi} = {o}" for n, (lo, hi), o in zip(spatial, pairs, out)]),
+            *NO_COUNTS,
+        ),
     )
 
 
@@ -96,7 +100,7 @@ def evaluate_upsample(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     return Outcome(
         shape=(channels, *out),
         rf=field,
-        explain=tuple(f"{n} × {f} = {o}" for n, f, o in zip(spatial, factors, out)),
+        explain=(*per_dimension([f"⌊{n} × {f}⌋ = {o}" for n, f, o in zip(spatial, factors, out)]), *NO_COUNTS),
     )
 
 
@@ -129,7 +133,8 @@ def evaluate_slice(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     start, stop = args["channels"]
     if stop > shape[0]:
         raise LayerError("value", f"channels [{start}, {stop}] go past the input's {shape[0]} channels")
-    return Outcome(shape=(stop - start, *shape[1:]), rf=rf, explain=(f"channels {start}..{stop - 1}",))
+    taken = f"C: channels {start}..{stop - 1} of {shape[0]}, {stop} − {start} = {stop - start}"
+    return Outcome(shape=(stop - start, *shape[1:]), rf=rf, explain=(taken, *NO_COUNTS))
 
 
 register(
@@ -144,7 +149,8 @@ def evaluate_chunk(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     if shape[0] % chunks:
         raise LayerError("groups", f"channels {shape[0]} are not divisible into {chunks} equal chunks")
     size = shape[0] // chunks
-    return Outcome(shape=(size, *shape[1:]), rf=rf, explain=(f"channels {index * size}..{(index + 1) * size - 1}",))
+    taken = f"C: {shape[0]}/{chunks} = {size}, channels {index * size}..{(index + 1) * size - 1}"
+    return Outcome(shape=(size, *shape[1:]), rf=rf, explain=(taken, *NO_COUNTS))
 
 
 register(

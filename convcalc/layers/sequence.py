@@ -18,12 +18,13 @@ from ..args import Arg, count, counts
 from ..errors import LayerError
 from ..receptive import ReceptiveField
 from .base import Args, LayerRule, Outcome, Shape, register, shape_text, spatial_of
+from .worked import NO_COUNTS, count_line
 
 
 def evaluate_tokens(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     width, spatial = spatial_of(shape, "tokens")
     n = prod(spatial)
-    return Outcome(shape=(width, n), rf=rf, explain=(f"{'·'.join(map(str, spatial))} = {n} tokens of width {width}",))
+    return Outcome(shape=(width, n), rf=rf, explain=(f"N: {'·'.join(map(str, spatial))} = {n} tokens of width {width}", *NO_COUNTS))
 
 
 register(LayerRule("tokens", evaluate_tokens, summary="positions to a token sequence"))
@@ -38,7 +39,7 @@ def evaluate_reshape(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
             f"cannot reshape {_count_text(spatial)} positions to {_count_text(size)} (the product must stay the same)",
         )
     field = rf.resized(size) if len(size) == len(rf.extent) else rf
-    return Outcome(shape=(width, *size), rf=field, explain=(f"{shape_text(spatial)} → {shape_text(size)}",))
+    return Outcome(shape=(width, *size), rf=field, explain=(f"positions: {shape_text(spatial)} → {shape_text(size)}", *NO_COUNTS))
 
 
 def _count_text(sizes: tuple[int, ...]) -> str:
@@ -61,9 +62,7 @@ def evaluate_token(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
         shape=(width, spatial[0] + added),
         rf=rf,
         params=width * added,
-        explain=(
-            f"{spatial[0]} + {added} = {spatial[0] + added} tokens; {added}·{width} = {added * width} parameters",
-        ),
+        explain=(f"N: {spatial[0]} + {added} = {spatial[0] + added} tokens", count_line("params", [added, width]), "MACs: 0"),
     )
 
 
@@ -73,7 +72,7 @@ register(LayerRule("token", evaluate_token, {"count": Arg(count, 1, "default 1: 
 def evaluate_posembed(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     spatial_of(shape, "posembed")
     n = prod(shape)
-    return Outcome(shape=shape, rf=rf, params=n, explain=(f"{'·'.join(map(str, shape))} = {n:,} parameters",))
+    return Outcome(shape=shape, rf=rf, params=n, explain=(count_line("params", list(shape)), "MACs: 0 (added, not multiplied)"))
 
 
 register(LayerRule("posembed", evaluate_posembed, summary="learned position embedding"))

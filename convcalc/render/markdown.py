@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from ..explain import by_row
 from ..report import Report
 from ..units import human, human_bytes
 from .common import jump_text, reads_text, rf_text, shape_text, visible_rows
 from .escape import diagnostic_line, markdown
 
 
-def render_markdown(report: Report, layout: str = "hwc", depth: int | None = None) -> str:
+def render_markdown(report: Report, layout: str = "hwc", depth: int | None = None, explain: bool = False) -> str:
     lines = [
         f"### {markdown(report.name)}",
         "",
@@ -25,6 +26,13 @@ def render_markdown(report: Report, layout: str = "hwc", depth: int | None = Non
             f"| {name}{flag} | {kind} | {shape_text(row.output_shape, layout)} | {row.params:,} | {row.macs:,} "
             f"| {human_bytes(row.activation_bytes)} | {rf_text(row.receptive_field)} | {jump_text(row.receptive_field)} |"
         )
+    if explain:
+        lines += ["", "**Worked formulas** (F kernel, S stride, P padding; MACs: multiply-accumulates):", ""]
+        worked = by_row(report)
+        for row in visible_rows(report, depth):
+            if worked[id(row)]:
+                head = f"{'  ' * row.depth}- **{markdown(row.path_text)}** ({markdown(row.type)}): "
+                lines.append(head + "; ".join(worked[id(row)]))
     t = report.totals
     lines += [
         "",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from rich.text import Text
 
+from ..explain import by_row
 from ..record import FrozenRecord
 from ..report import Report
 from ..units import human, human_bytes
@@ -60,6 +61,7 @@ def table_lines(
         Column("Jump", True),
     ]
     lines = []
+    worked = by_row(report) if explain else {}
     for row in visible_rows(report, depth):
         cells = (
             "  " * row.depth + terminal(row.name) + (" ⚠" if row.warnings else "") + terminal(reads_text(row)),
@@ -73,7 +75,7 @@ def table_lines(
         )
         lines.append(Line(cells, "" if row.leaf else "bold", "⚠" if row.warnings else ""))
         if explain:
-            for formula in row.explain:
+            for formula in worked[id(row)]:
                 lines.append(Line(("  " * (row.depth + 1) + terminal(formula),), "italic dim", spans=True))
     return columns, lines
 
