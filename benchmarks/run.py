@@ -19,8 +19,9 @@ What it measures, side by side:
    script next to ``sys.executable`` (when there is one).
 2. The engine alone through the Python API: ``analyze_spec`` on resnet152
    already loaded (``convcalc.load`` once).
-3. Generated specs of 1k, 10k and 100k rows in three shapes (deep sequence,
-   wide parallel blocks, nested blocks with repeat), built as dicts and
+3. Generated specs of 1k, 10k and 100k rows in four shapes (deep sequence,
+   wide parallel blocks, nested blocks with repeat, a graph with skips
+   thousands of rows long), built as dicts and
    passed through ``convcalc.load(dict)`` and ``analyze_spec``. Each
    (shape, size) runs in a child process of its own, which reports the
    times, the ``ru_maxrss`` growth of its first load+analyze (the honest
