@@ -113,7 +113,7 @@ class Reader:
     def error(self, code: str, message: str, position: Position, path: tuple[str, ...], scope: _Scope) -> SpecError:
         return SpecError.at(code, message + scope.context, file=self.file, position=position, row="/".join(path))
 
-    # ----- the walk ---------------------------------------------------------------
+    # ----- reading the lists ---------------------------------------------------------
 
     def read(self) -> Graph:
         spec = self.spec
