@@ -118,8 +118,35 @@ def emit(text: str, output: str | None = None, inputs: tuple[str, ...] = ()) -> 
 
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
-POSITIVE = click.IntRange(min=1, max=MAX_INT)
-NATURAL = click.IntRange(min=0, max=MAX_INT)
+
+
+class Count(click.ParamType):
+    """An integer option from ``minimum`` to MAX_INT, checked as text before any conversion
+    (so a 5,000-digit value costs nothing, and the message shows a shortened copy)."""
+
+    name = "integer"
+
+    def __init__(self, minimum: int) -> None:
+        self.minimum = minimum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            text = str(value).strip()
+            digits = text.lstrip("0")
+            if not (text.isascii() and text.isdigit()) or len(digits) > len(str(MAX_INT)):
+                from .errors import shorten
+
+                self.fail(f"{shorten(text, 40)!r} is not an integer from {self.minimum} to {MAX_INT:,}", param, ctx)
+            number = int(text)
+        if not self.minimum <= number <= MAX_INT:
+            self.fail(f"{number} is not an integer from {self.minimum} to {MAX_INT:,}", param, ctx)
+        return number
+
+
+POSITIVE = Count(1)
+NATURAL = Count(0)
 
 
 def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -398,6 +425,8 @@ def conv(
     """
     from .teach import ConvSetting, explain_conv, explain_target, resolve_pad
 
+    if kernel is None:  # click 8.5 no longer enforces required=True on an option whose default is None
+        raise click.UsageError("conv needs --kernel, e.g. convcalc conv 7 --kernel 3")
     sizes = _dims(size, "SIZE")
     if not 1 <= len(sizes) <= 3 or any(v < 1 for v in sizes):
         raise click.BadParameter("SIZE is 1 to 3 positive numbers, like 7 or 7x5", param_hint="SIZE")

@@ -256,7 +256,7 @@ def draw_volumes(report, *, max_width: int = MAX_WIDTH) -> str:  # noqa: ANN001 
             previous = vol
         y = bottom + 18
     width, height = right + _MARGIN, y + _MARGIN - 10
-    return svg_document(width, height, _STYLE, body, title)
+    return svg_document(width, height, _STYLE, body, xml_chars(title))
 
 
 def _cx(vol: _Volume) -> float:
