@@ -17,6 +17,14 @@ CANNOT_RUN_CODES = frozenset({"file"})
 """Error codes that mean the spec could not be read at all (exit status 2)."""
 
 
+def shorten(text: str, limit: int = 300) -> str:
+    """``text`` if short, else its start and end around ``…``: messages echo user text, bounded."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return f"{text[:half]}…{text[-half:]}"
+
+
 class Position(FrozenRecord):
     """1-based line and column in a spec file; ``0`` means unknown."""
 

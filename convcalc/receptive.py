@@ -9,7 +9,13 @@ remembered through ``flatten`` so that ``fc`` can widen the field to all of it.
 A window layer (conv, pool) of effective kernel ``f``, stride ``s`` and left
 padding ``p`` maps ``(r, j, x)`` to ``(r + (f − 1)j, j·s, x + ((f − 1)/2 − p)j)``
 (Araujo et al., "Computing Receptive Fields of CNNs", Distill 2019).
-Values stay exact: ints, or Fractions after upsampling.
+Values stay exact: ints, or Fractions after upsampling, within two bounds
+that keep each step cheap: a value of :data:`MAX_RF_BITS` bits or more is
+an error (no float, so no JSON reader, could hold it), and a fraction whose
+denominator passes :data:`MAX_RF_DENOMINATOR` is rounded to the nearest
+multiple of 1/MAX_RF_DENOMINATOR (an error of at most 2⁻⁶⁵ of a position, far
+under what any output shows; without it 20,000 upsamplings by 1.0000001 build
+numbers of a million bits).
 """
 
 from __future__ import annotations
@@ -19,15 +25,38 @@ from fractions import Fraction
 from math import gcd
 from typing import Union
 
+from .errors import LayerError
 from .record import FrozenRecord
 
 Number = Union[int, Fraction]
 
+MAX_RF_BITS = 1000
+"""Largest receptive-field size, jump or start, in bits (2¹⁰⁰⁰ ≈ 10³⁰¹; a float stops at 2¹⁰²⁴)."""
 
-def _exact(value: Number) -> Number:
-    if type(value) is not int and value.denominator == 1:
-        return value.numerator
+MAX_RF_DENOMINATOR = 2**64
+"""Largest denominator of a fractional receptive-field value kept exactly."""
+
+
+def exact(value: Number) -> Number:
+    """An int when whole; bounded as the module says (LayerError ``too-large``)."""
+    if type(value) is int:
+        if value.bit_length() >= MAX_RF_BITS:
+            raise _too_large()
+        return value
+    if value.denominator == 1:
+        return exact(value.numerator)
+    if value.denominator > MAX_RF_DENOMINATOR:
+        n, d = value.numerator, value.denominator
+        value = Fraction((2 * n * MAX_RF_DENOMINATOR + d) // (2 * d), MAX_RF_DENOMINATOR)
+    if value.numerator.bit_length() - value.denominator.bit_length() >= MAX_RF_BITS:
+        raise _too_large()
     return value
+
+
+def _too_large() -> LayerError:
+    return LayerError(
+        "too-large", f"the receptive field (size, jump or start) passes 2^{MAX_RF_BITS}: no number format holds it"
+    )
 
 
 class ReceptiveField(FrozenRecord):
@@ -60,11 +89,16 @@ class ReceptiveField(FrozenRecord):
             return self.over_tokens(kernels, strides)
         size, jump, start = [], [], []
         for r, j, x, f, s, p in zip(self.size, self.jump, self.start, kernels, strides, lows):
+            if f == 1 and p == 0:  # a kernel of 1 (upsampling, 1×1 convs) moves nothing
+                size.append(r)
+                start.append(x)
+                jump.append(j if s == 1 else exact(j * s))
+                continue
             reach = (f - 1) * j
-            size.append(_exact(r + reach))
+            size.append(exact(r + reach))
             half = reach // 2 if type(reach) is int and reach % 2 == 0 else Fraction(reach) / 2
-            start.append(_exact(x + half - p * j))
-            jump.append(_exact(j * s))
+            start.append(exact(x + half - p * j))
+            jump.append(exact(j * s))
         return ReceptiveField(tuple(size), tuple(jump), tuple(start), tuple(extent))
 
     def transposed(
@@ -89,9 +123,9 @@ class ReceptiveField(FrozenRecord):
             g = gcd(d, s)
             period, step = s // g, d // g
             taps = -(-k // period)
-            size.append(_exact(r + (taps - 1) * step * j))
-            start.append(_exact(x + _first_output_centre(k, s, p, d) * j))
-            jump.append(_exact(Fraction(j) / s))
+            size.append(exact(r + (taps - 1) * step * j))
+            start.append(exact(x + _first_output_centre(k, s, p, d) * j))
+            jump.append(exact(Fraction(j) / s))
         return ReceptiveField(tuple(size), tuple(jump), tuple(start), tuple(extent))
 
     def over_tokens(self, kernels: Sequence[int], strides: Sequence[Number]) -> ReceptiveField:
@@ -115,7 +149,7 @@ class ReceptiveField(FrozenRecord):
         """After padding ``lows`` positions in front (the first output moves left)."""
         if len(lows) != len(self.start):
             return self
-        start = tuple(_exact(x - p * j) for x, j, p in zip(self.start, self.jump, lows))
+        start = tuple(exact(x - p * j) for x, j, p in zip(self.start, self.jump, lows))
         return ReceptiveField(self.size, self.jump, start, tuple(extent))
 
     def resized(self, extent: Sequence[int]) -> ReceptiveField:

@@ -20,7 +20,7 @@ from ..args import (
     positive_numbers,
 )
 from ..errors import LayerError
-from ..receptive import ReceptiveField
+from ..receptive import ReceptiveField, exact
 from .base import Args, LayerRule, Outcome, Shape, register, spatial_of
 from .graph import reference
 
@@ -92,18 +92,12 @@ def evaluate_upsample(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     reach = 1 if needs is None else (4 if mode == "bicubic" else 2)
     widened = rf.window([reach] * ndim, [1] * ndim, [0] * ndim, out)
     jump = tuple(j / f for j, f in zip(rf.jump, factors))
-    field = ReceptiveField(widened.size, tuple(_exact(v) for v in jump), rf.start, out)
+    field = ReceptiveField(widened.size, tuple(exact(v) for v in jump), rf.start, out)
     return Outcome(
         shape=(channels, *out),
         rf=field,
         explain=tuple(f"{n} × {f} = {o}" for n, f, o in zip(spatial, factors, out)),
     )
-
-
-def _exact(value: Any) -> Any:
-    if isinstance(value, Fraction) and value.denominator == 1:
-        return value.numerator
-    return value
 
 
 register(

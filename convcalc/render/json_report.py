@@ -60,4 +60,5 @@ def render_document(
 
 def render_json(report: Report) -> str:
     data = report.to_dict(rows=False)
-    return render_document(data, [row_json(row) for row in report.rows])
+    text = render_document(data, [row_json(row) for row in report.rows])
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates from a dict's names
