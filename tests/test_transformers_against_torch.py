@@ -54,10 +54,14 @@ STEMS = [
 
 
 def _count_flops(module: nn.Module, *inputs: torch.Tensor) -> FlopCounterMode:
+    fastpath = torch.backends.mha.get_fastpath_enabled()
     torch.backends.mha.set_fastpath_enabled(False)
     counter = FlopCounterMode(display=False)
-    with torch.no_grad(), sdpa_kernel(SDPBackend.MATH), counter:
-        module(*inputs)
+    try:
+        with torch.no_grad(), sdpa_kernel(SDPBackend.MATH), counter:
+            module(*inputs)
+    finally:
+        torch.backends.mha.set_fastpath_enabled(fastpath)
     return counter
 
 
