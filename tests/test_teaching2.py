@@ -398,3 +398,26 @@ def test_several_inputs_each_get_a_card_and_a_band() -> None:
     placed = _columns_of(draw_report(report))
     assert placed["big"][0] == 0 and placed["small"][0] == 1
     assert placed["up"][0] == placed["add1"][0] == 0
+
+
+# --------------------------------------------------------------------------- one convolution
+
+
+def test_draw_conv_with_one_size_is_one_dimensional_and_labelled() -> None:
+    """The MIT deck's 1-D example: `convcalc conv 5` is 1-D, so `draw conv 5` draws a row of 5 cells."""
+    code, out = run("draw", "conv", "5", "-k", "3", "--frame", "0")
+    assert code == 0
+    root = ET.fromstring(out)
+    cells = [e for e in root.iter(f"{SVG}rect") if (e.get("class") or "").split()[:2] == ["cell", "input"]]
+    assert len(cells) == 5 and all(e.get("data-row") is None for e in cells)
+    texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+    assert "input" in texts and "output" in texts and "input 5" in texts
+    code, square = run("draw", "conv", "5x5", "-k", "3", "--frame", "0")
+    texts = ["".join(t.itertext()) for t in ET.fromstring(square).iter(f"{SVG}text")]
+    assert "input 5×5" in texts and "output 3×3" in texts
+
+
+def test_draw_conv_speed_on_the_command_line() -> None:
+    code, out = run("draw", "conv", "5x5", "-k", "3", "--speed", "2")
+    assert code == 0 and 'dur="3.6s"' in out  # 9 positions × 0.8 s ÷ 2
+    assert run("draw", "conv", "5x5", "-k", "3", "--speed", "0")[0] == 2
