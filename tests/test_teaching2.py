@@ -346,3 +346,83 @@ def test_draw_depth_on_the_command_line(tmp_path) -> None:
     code, _ = run("draw", "resnet50", "--depth", "2", "-o", str(target))
     assert code == 0
     assert "conv 3×3 /2 pad 1" in target.read_text(encoding="utf-8")
+
+
+MINI_UNET = {
+    "name": "a two-level U-Net",
+    "input": [1, 32, 32],
+    "layers": [
+        {"conv": {"name": "e1", "filters": 4, "kernel": 3, "padding": 1, "activation": "relu"}},
+        {"maxpool": {"kernel": 2}},
+        {"conv": {"name": "e2", "filters": 8, "kernel": 3, "padding": 1}},
+        {"deconv": {"name": "up", "filters": 4, "kernel": 2, "stride": 2}},
+        {"concat": {"from": ["up", "e1"]}},
+        {"conv": {"name": "head", "filters": 2, "kernel": 1}},
+    ],
+}
+
+
+def _columns_of(svg: str) -> dict[str, tuple[int, int]]:
+    """data-path of each card → (level, column) of the band column holding it."""
+    root = ET.fromstring(svg)
+    out = {}
+    for g in root.iter(f"{SVG}g"):
+        if g.get("class") == "band-column":
+            for card in g.iter(f"{SVG}g"):
+                if "layer-card" in (card.get("class") or "").split():
+                    out[card.get("data-path")] = (int(g.get("data-level")), int(g.get("data-column")))
+    return out
+
+
+def test_a_graph_is_laid_out_in_resolution_bands_as_a_u() -> None:
+    """The encoder goes down a band per halving, the decoder comes back up beside the encoder stage it
+    concatenates; the skip connection is drawn from e1 to the concat."""
+    report = convcalc.analyze(MINI_UNET)
+    assert report.graph_like
+    svg = draw_report(report)
+    placed = _columns_of(svg)
+    assert placed["input"] == placed["e1"] == (0, 0)
+    assert placed["maxpool1"] == placed["e2"] == (1, 1)
+    assert placed["up"] == placed["concat1"] == placed["head"] == (0, 2)
+    root = ET.fromstring(svg)
+    reads = [(g.get("data-from"), g.get("data-to")) for g in root.iter(f"{SVG}g") if g.get("class") == "read"]
+    assert reads == [("e1", "concat1")]
+    _every_layer_is_shown(report, svg)
+    assert "← up + e1" in _cards(svg)["concat1"][0]
+
+
+def test_several_inputs_each_get_a_card_and_a_band() -> None:
+    spec = {
+        "inputs": {"big": [8, 16, 16], "small": [8, 8, 8]},
+        "layers": [
+            {"upsample": {"name": "up", "scale": 2, "from": "small"}},
+            {"add": {"from": ["up", "big"]}},
+        ],
+    }
+    report = convcalc.analyze(spec)
+    placed = _columns_of(draw_report(report))
+    assert placed["big"][0] == 0 and placed["small"][0] == 1
+    assert placed["up"][0] == placed["add1"][0] == 0
+
+
+# --------------------------------------------------------------------------- one convolution
+
+
+def test_draw_conv_with_one_size_is_one_dimensional_and_labelled() -> None:
+    """The MIT deck's 1-D example: `convcalc conv 5` is 1-D, so `draw conv 5` draws a row of 5 cells."""
+    code, out = run("draw", "conv", "5", "-k", "3", "--frame", "0")
+    assert code == 0
+    root = ET.fromstring(out)
+    cells = [e for e in root.iter(f"{SVG}rect") if (e.get("class") or "").split()[:2] == ["cell", "input"]]
+    assert len(cells) == 5 and all(e.get("data-row") is None for e in cells)
+    texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+    assert "input" in texts and "output" in texts and "input 5" in texts
+    code, square = run("draw", "conv", "5x5", "-k", "3", "--frame", "0")
+    texts = ["".join(t.itertext()) for t in ET.fromstring(square).iter(f"{SVG}text")]
+    assert "input 5×5" in texts and "output 3×3" in texts
+
+
+def test_draw_conv_speed_on_the_command_line() -> None:
+    code, out = run("draw", "conv", "5x5", "-k", "3", "--speed", "2")
+    assert code == 0 and 'dur="3.6s"' in out  # 9 positions × 0.8 s ÷ 2
+    assert run("draw", "conv", "5x5", "-k", "3", "--speed", "0")[0] == 2

@@ -199,10 +199,16 @@ def draw_report(report, *, depth: int | None = None, max_width: int = MAX_WIDTH)
     card with its window and volume (:mod:`convcalc.draw.parts`); ``None``:
     as deep as keeps the cards within :data:`convcalc.draw.parts.MAX_BOXES`.
     """
-    if depth != 0 and any(not row.leaf for row in report.rows):
+    graph = report.graph_like
+    if depth != 0 and (graph or any(not row.leaf for row in report.rows)):
         from .parts import draw_parts, fitting_depth
 
-        return draw_parts(report, fitting_depth(report) if depth is None else depth)
+        opened = fitting_depth(report) if depth is None else depth
+        if graph:
+            from .graph_layout import draw_graph
+
+            return draw_graph(report, opened)
+        return draw_parts(report, opened)
     return draw_volumes(report, max_width=max_width)
 
 

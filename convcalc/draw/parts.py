@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from xml.sax.saxutils import escape
 
 from ..explain import children_of
@@ -57,6 +58,7 @@ svg {{ font-family: {_FONT}; }}
 .card-name {{ font-size: 12px; font-weight: bold; fill: #222; text-anchor: middle; }}
 .card-kind {{ font-size: 12px; fill: #222; text-anchor: middle; }}
 .card-shape {{ font-size: 12px; fill: #333; text-anchor: middle; }}
+.card-from {{ font-size: 11px; fill: #2d6a2d; text-anchor: middle; }}
 .card-folded {{ font-size: 11px; fill: #555; text-anchor: middle; font-style: italic; }}
 .kind-input .card {{ fill: #e0e0e0; }}
 .kind-conv .card {{ fill: #c6dbef; }}
@@ -102,10 +104,21 @@ class Card:
     folded: list[tuple[str, str]] = field(default_factory=list)
     w: float = 0.0
     h: float = 0.0
+    row: Any = None
+    joined: bool = True
+    """It reads the item drawn before it (the arrow between them is drawn)."""
+    source: str = ""
+    """What it reads through ``from``, written on the card (``← enc4``)."""
+
+    @property
+    def last_path(self) -> str:
+        return self.folded[-1][0] if self.folded else self.path
 
     @property
     def texts(self) -> list[tuple[str, str]]:
         out = list(zip(("card-name", "card-kind", "card-shape"), self.lines))
+        if self.source:
+            out.insert(1, ("card-from", self.source))
         if self.folded:
             out.append(("card-folded", "+ " + " + ".join(kind for _, kind in self.folded)))
         return [(cls, text) for cls, text in out if text]
@@ -132,6 +145,12 @@ class Chain:
     path: str = ""
     w: float = 0.0
     h: float = 0.0
+    row: Any = None
+    joined: bool = True
+
+    @property
+    def last_path(self) -> str:
+        return self.path
 
     def measure(self) -> None:
         for item in self.items:
@@ -151,7 +170,7 @@ class Chain:
             top += _FRAME_HEAD
         y = top
         for i, item in enumerate(self.items):
-            if i:
+            if i and item.joined:
                 out.append(_arrow(cx, y - _GAP, cx, y))
             item.draw(cx, y, out)
             y += item.h + _GAP
@@ -170,6 +189,12 @@ class Fork:
     h: float = 0.0
     skip: bool = False
     columns: list[Chain] = field(default_factory=list)
+    row: Any = None
+    joined: bool = True
+
+    @property
+    def last_path(self) -> str:
+        return self.path
 
     def measure(self) -> None:
         for branch in self.branches:
@@ -263,7 +288,10 @@ class _Builder:
             leaves = self.leaf_count(row)
             kind_line = f"{row.type} ({leaves} layer{'s' if leaves != 1 else ''})"
         lines = (row.name, kind_line, _shape_label(row.output_shape))
-        return Card(row.path_text, row.type, _kind(row.type, row.leaf), lines)
+        card = Card(row.path_text, row.type, _kind(row.type, row.leaf), lines)
+        if row.linked:
+            card.source = "← " + " + ".join(row.input_paths)
+        return card
 
     def leaf_count(self, row) -> int:  # noqa: ANN001
         return sum(1 if k.leaf else self.leaf_count(k) for k in self.kids(row))
@@ -284,10 +312,13 @@ class _Builder:
         out: list[Card | Chain | Fork] = []
         for row in rows:
             last = out[-1] if out else None
-            if isinstance(last, Card) and _folds(row) and last.type != "input":
+            joined = last is None or not row.linked or last.last_path in row.input_paths
+            if isinstance(last, Card) and _folds(row) and joined and last.type != "input":
                 last.folded.append((row.path_text, row.type))
                 continue
-            out.append(self.item(row, level))
+            item = self.item(row, level)
+            item.row, item.joined = row, joined
+            out.append(item)
         return out
 
     def top(self) -> list[Card | Chain | Fork]:
@@ -295,7 +326,8 @@ class _Builder:
 
 
 def _folds(row) -> bool:  # noqa: ANN001
-    return row.leaf and row.macs == 0 and row.output_shape == row.input_shape and row.type not in ("pad", "upsample")
+    one_input = len(row.input_paths) <= 1
+    return row.leaf and one_input and row.macs == 0 and row.output_shape == row.input_shape and row.type != "pad"
 
 
 def _merge(row, branches) -> str:  # noqa: ANN001
