@@ -105,27 +105,26 @@ class _Evaluation:
                 self.check_share(node, index, shapes, own)
                 params = 0
             row_of[index] = len(rows)
+            path = node.path
             rows.append(
                 Row(
-                    name=node.path[-1],
-                    type=node.type,
-                    path=node.path,
-                    position=node.position,
-                    input_shape=shapes[node.inputs[0]],
-                    output_shape=shape,
-                    params=params,
-                    trainable_params=0 if node.frozen else params,
-                    macs=outcome.macs,
-                    buffers=outcome.buffers,
-                    activation_bytes=nbytes,
-                    receptive_field=outcome.rf,
-                    warnings=tuple(
-                        Diagnostic("warning", code, message, self.file, node.position, "/".join(node.path))
-                        for code, message in outcome.warnings
-                    ),
-                    formulas=outcome.explain,
-                    inputs=node.sources,
-                    linked=node.linked,
+                    path[-1],
+                    node.type,
+                    path,
+                    node.position,
+                    shapes[node.inputs[0]],
+                    shape,
+                    params,
+                    0 if node.frozen else params,
+                    outcome.macs,
+                    outcome.buffers,
+                    nbytes,
+                    outcome.rf,
+                    True,
+                    self.warnings(node, outcome.warnings) if outcome.warnings else (),
+                    outcome.explain,
+                    node.sources,
+                    node.linked,
                 )
             )
         unused = self.unused(read, outputs)
@@ -149,6 +148,10 @@ class _Evaluation:
             outputs=tuple((name, shapes[t]) for name, t in graph.outputs),
         )
         return report
+
+    def warnings(self, node: Node, found: tuple[tuple[str, str], ...]) -> tuple[Diagnostic, ...]:
+        path = "/".join(node.path)
+        return tuple(Diagnostic("warning", code, message, self.file, node.position, path) for code, message in found)
 
     def outcome(self, node: Node, shapes: list[Any], fields: list[Any]) -> Any:
         rule = node.rule

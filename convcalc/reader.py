@@ -124,7 +124,7 @@ class Reader:
         outer = Frame(None, None, body=True)
         for name, shape, position in spec.inputs:
             tensor = graph.add_input(name, shape, position)
-            outer.names[name] = Name(tensor, (name,), None, tensor)
+            outer.names[name] = Name(tensor, (name,), None, -1)
         first = graph.inputs[0]
         top = Frame(outer, spec.layers)
         scope = _Scope()
@@ -482,8 +482,8 @@ class Reader:
                 entry.position,
                 rule,
                 args,
-                tuple(f[0] for f in flows),
-                tuple(f[1] for f in flows),
+                (flows[0][0],) if len(flows) == 1 else tuple(f[0] for f in flows),
+                (flows[0][1],) if len(flows) == 1 else tuple(f[1] for f in flows),
                 like,
                 frozen,
                 share,
@@ -693,6 +693,7 @@ class Reader:
             out = self.walk_parallel(entry, path, flow, scope, frozen, inner)
         else:
             out = self.walk_residual(entry, path, flow, scope, frozen, inner)
+        inner.parent = None  # read: only paths a/b look inside it now, and no cycle runs through its parent
         self.close_row(index, out)
         return (out[0], path), index, inner
 
@@ -749,6 +750,7 @@ class Reader:
             index = self.open_row("branch", position, branch_path, [flow], False, scope)
             inner = Frame(frame, None)
             out = self.walk_list(items, flow, branch_path, scope, frozen, inner)
+            inner.parent = None
             self.close_row(index, out)
             frame.define(label, Name(out[0], branch_path, inner, index))
             outputs.append(out)
