@@ -1208,7 +1208,7 @@ def test_package_never_calls_eval() -> None:
             assert not _EVAL_CALL.search(text), f"{source.name}:{number}: {text.strip()}"
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=string.ascii_letters + string.digits + string.punctuation + " ", max_size=40))
 def test_any_expression_text_is_a_value_or_a_spec_error(body: str) -> None:
     text = EXPRESSION_SPEC.format(value=json.dumps("${" + body + "}"))
