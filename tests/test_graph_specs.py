@@ -128,6 +128,10 @@ def test_fpn_resnet50_at_512() -> None:
     # running statistics as buffers (torchvision also keeps the frozen scale
     # and shift as buffers: 106,240 in all).
     assert report.totals.buffers == 2 * RESNET50_BN_CHANNELS == 53_120
+    # Written `trainable: false` instead, γ and β would be counted as frozen parameters.
+    text = (SPECS / "fpn_resnet50.yaml").read_text(encoding="utf-8")
+    frozen = convcalc.analyze(text.replace("bn: {affine: false", "bn: {trainable: false"), file="frozen.yaml")
+    assert (frozen.totals.params, frozen.totals.trainable_params) == (26_852_416, 26_799_296)
 
 
 def test_fpn_resnet50_at_500_resizes_to_fit() -> None:
@@ -239,3 +243,23 @@ def test_siamese_counts_the_shared_encoder_once() -> None:
     assert (left.params, right.params) == (38_947_648, 0)
     assert left.macs == right.macs == 908_623_872
     assert _outputs(report) == [("left_twin", (4096,)), ("right_twin", (4096,))]
+
+
+# --- the README's "Graphs" section -----------------------------------------------
+
+
+def test_readme_graphs_section_quotes_the_specs_and_their_figures() -> None:
+    """The U-Net excerpt is the bundled spec's text; every figure is the spec's report."""
+    readme = (SPECS.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Graphs\n", 1)[1].split("\n## ", 1)[0]
+    excerpt = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    unet_text = (SPECS / "unet.yaml").read_text(encoding="utf-8")
+    for line in excerpt.splitlines():
+        assert line.strip() == "..." or line in unet_text.splitlines(), line
+    unet = _analyze("unet")
+    assert f"**{unet.totals.params:,}**" in section
+    assert f"**{unet.totals.macs:,}**" in section
+    assert f"peak of {round(unet.totals.peak_activation_bytes / 1e6)} MB" in section
+    for stem in ("fpn_resnet50", "deeplabv3_resnet50", "yolo_neck", "convnext_t", "siamese"):
+        totals = _analyze(stem).totals
+        assert f"| {totals.params:,} | {totals.macs:,}" in section, stem
