@@ -98,6 +98,11 @@ def test_unet() -> None:
     # The skip connection is centre-cropped: enc4's 64x64 to the up-conv's 56x56.
     assert report.row("dec4/cropped").output_shape == (512, 56, 56)
     assert report.row("dec4/concat1").output_shape == (1024, 56, 56)
+    # Peak memory (float32) is at dec4's concat: the skip tensors of enc1..enc3 are still
+    # alive (their crops come later), with the up-conv's output, its cropped skip and the concat.
+    skips = (568 * 568 * 64 + 280 * 280 * 128 + 136 * 136 * 256) * 4
+    assert skips == 141_672_448
+    assert report.totals.peak_activation_bytes == skips + (56 * 56 * 512 * 2 + 56 * 56 * 1024) * 4 == 167_362_560
 
 
 # --- FPN on ResNet-50 -------------------------------------------------------------
