@@ -43,6 +43,7 @@ def test_a_graph_built_by_hand_is_evaluated() -> None:
     assert report.totals.peak_activation_bytes == 1024 + 512 + 1536
     assert report.outputs == (("both", (6, 8, 8)),)
     assert report.rows[2].input_paths == ["a", "b"]
+    assert analyze_graph(graph).to_dict() == report.to_dict()  # evaluating leaves the graph as it was
 
 
 # ----- references ----------------------------------------------------------------------
