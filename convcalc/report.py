@@ -224,11 +224,6 @@ class Report:
         self.outputs = outputs or (("output", output_shape),)
         """The network's outputs: (name, shape); the first is ``output_shape``."""
 
-    @property
-    def graph_like(self) -> bool:
-        """Several inputs or outputs, or a row that reads through ``from``."""
-        return len(self.inputs) > 1 or len(self.outputs) > 1 or any(row.linked for row in self.rows)
-
     def __repr__(self) -> str:
         return f"Report({self.name!r}, {len(self.rows)} rows, output {self.output_shape})"
 
