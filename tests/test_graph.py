@@ -109,6 +109,55 @@ def test_a_block_with_two_inputs_and_a_named_output() -> None:
     assert [(w.row, w.code) for w in report.warnings] == [("gate1/relu1", "unused")]
 
 
+UNET = """\
+input: {channels: 1, size: 572}
+blocks:
+  double:
+    params: {width: null}
+    layers:
+      - conv: {filters: $width, kernel: 3, activation: relu}
+      - conv: {filters: $width, kernel: 3, activation: relu}
+  up:
+    inputs: [x, skip]
+    params: {width: null}
+    layers:
+      - deconv: {filters: $width, kernel: 2, stride: 2, from: x, name: upconv}
+      - crop: {like: upconv, from: skip, name: cropped}
+      - concat: {from: [cropped, upconv]}
+      - double: {width: $width}
+layers:
+  - double: {width: 64, name: enc1}
+  - maxpool: {kernel: 2}
+  - double: {width: 128, name: enc2}
+  - maxpool: {kernel: 2}
+  - double: {width: 256, name: enc3}
+  - maxpool: {kernel: 2}
+  - double: {width: 512, name: enc4}
+  - maxpool: {kernel: 2}
+  - double: {width: 1024, name: bottom}
+  - up: {width: 512, from: [-1, enc4]}
+  - up: {width: 256, from: [-1, enc3]}
+  - up: {width: 128, from: [-1, enc2]}
+  - up: {width: 64, from: [-1, enc1]}
+  - conv: {filters: 2, kernel: 1}
+"""
+
+
+def test_the_contracts_unet_example() -> None:
+    """The contract's U-Net example. Ronneberger et al. 2015, Fig. 1: 572×572×1 in, 388×388×2 out;
+    31,030,658 parameters and 150,428,424,448 MACs are issue 10's acceptance figures (PyTorch,
+    a hand-built module of the paper's network)."""
+    report = analyze(UNET)
+    assert report.output_shape == (2, 388, 388)
+    assert report.totals.params == 31_030_658
+    assert report.totals.macs == 150_428_424_448
+    # the paper's crops: enc4's 64×64 is cut to the 56×56 of the first up-convolution, enc1's 568 to 392
+    assert report.row("up1/cropped").output_shape == (512, 56, 56)
+    assert report.row("up4/cropped").output_shape == (64, 392, 392)
+    assert report.row("up1").input_paths == ["bottom", "enc4"]
+    assert not report.warnings
+
+
 # ----- new layer types ------------------------------------------------------------------
 
 
