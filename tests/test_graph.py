@@ -375,3 +375,43 @@ def test_the_schema_takes_the_graph_keys() -> None:
     both = {"input": [3, 8, 8], "inputs": {"a": [3, 8, 8]}, "layers": []}
     assert list(validator.iter_errors(both)) != []
     assert list(validator.iter_errors(yaml.safe_load(PYRAMID))) == []
+
+
+NAMES = st.sampled_from(["a", "b", "c", "input", "a/b", "b/conv1", "conv1", "seq", "seq/a", "x.1", "", "-1"])
+
+
+@st.composite
+def tangled(draw: Any) -> str:
+    """Entries reading names drawn at random: visible, later, unknown, ancestors, paths, malformed."""
+    entries = []
+    for i in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["conv", "add", "concat", "crop", "upsample", "sequence", "relu"]))
+        args: dict[str, Any] = {"name": draw(st.sampled_from(["a", "b", "c", "seq", "x", f"r{i}"]))}
+        if draw(st.booleans()):
+            refs = draw(st.lists(st.one_of(NAMES, st.just(-1), st.integers(-3, 3)), min_size=1, max_size=3))
+            args["from"] = refs if len(refs) > 1 or draw(st.booleans()) else refs[0]
+        if draw(st.booleans()):
+            args["share"] = draw(NAMES)
+        if draw(st.booleans()):
+            args["repeat"] = draw(st.integers(1, 3))
+        if kind == "conv":
+            args.update(filters=draw(st.integers(1, 4)), kernel=1)
+        elif kind in ("crop", "upsample"):
+            args["like"] = draw(NAMES)
+        elif kind == "sequence":
+            args["layers"] = [{"relu": {"from": draw(NAMES)}}, {"conv": {"filters": 3, "kernel": 1, "name": "a"}}]
+        entries.append({kind: args})
+    spec = {"input": [3, 8, 8], "layers": entries}
+    if draw(st.booleans()):
+        spec["outputs"] = draw(st.lists(NAMES, min_size=1, max_size=2))
+    return yaml.safe_dump(spec, sort_keys=False)
+
+
+@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(tangled())
+def test_any_tangle_of_references_is_a_report_or_one_located_error(text: str) -> None:
+    try:
+        convcalc.analyze(text, file="tangle.yaml")
+    except convcalc.SpecError as exc:
+        assert exc.diagnostic.file == "tangle.yaml" and exc.diagnostic.position.line > 0, str(exc)
+        assert "\n" not in str(exc)
