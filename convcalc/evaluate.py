@@ -62,6 +62,7 @@ class _Evaluation:
                 targets.add(node.share)
         outputs = {tensor for _, tensor in graph.outputs}
         unused = self.unused(readers, outputs)
+        output_rows = {tensor: "/".join(node.path) for tensor, (_, node) in self.row_nodes(outputs).items()}
         for tensor in outputs:
             readers[tensor] += 1
         shapes: list[Any] = [None] * count
@@ -170,6 +171,7 @@ class _Evaluation:
             receptive_field=fields[graph.outputs[0][1]] if graph.outputs else None,
             inputs=tuple((name, shapes[t]) for name, t in graph.inputs),
             outputs=tuple((name, shapes[t]) for name, t in graph.outputs),
+            output_paths=tuple(output_rows[t] for _, t in graph.outputs),
         )
 
     def warnings(self, node: Node, found: tuple[tuple[str, str], ...]) -> tuple[Diagnostic, ...]:
@@ -214,17 +216,22 @@ class _Evaluation:
 
     def unused(self, readers: list[int], outputs: set[int]) -> dict[int, tuple[int, Node]]:
         """Tensors that nothing reads and that are no output, each with the node of the row
-        to warn at: the outermost row (a block use, a composite) whose output it is."""
+        to warn at (see :meth:`row_nodes`)."""
         nodes = self.graph.nodes
         unread = {i for i, node in enumerate(nodes) if not readers[i] and node.kind != GROUP and i not in outputs}
-        if not unread:
+        return self.row_nodes(unread)
+
+    def row_nodes(self, tensors: set[int]) -> dict[int, tuple[int, Node]]:
+        """Each tensor's row: the outermost one (a block use, a composite) whose output it is."""
+        if not tensors:
             return {}
+        nodes = self.graph.nodes
         outermost: dict[int, int] = {}
         for index, node in enumerate(nodes):
-            if node.kind == GROUP and node.output in unread and node.output not in outermost:
+            if node.kind == GROUP and node.output in tensors and node.output not in outermost:
                 outermost[node.output] = index
         found = {}
-        for tensor in sorted(unread):
+        for tensor in sorted(tensors):
             where = outermost.get(tensor, tensor)
             found[tensor] = (where, nodes[where])
         return found

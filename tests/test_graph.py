@@ -89,7 +89,10 @@ def test_two_inputs_and_several_outputs() -> None:
     assert report.outputs == (("rgb", (4, 16, 16)), ("both", (8, 16, 16)))
     assert report.output_shape == (4, 16, 16)
     data = report.to_dict()
-    assert data["outputs"] == [{"name": "rgb", "shape": [4, 16, 16]}, {"name": "both", "shape": [8, 16, 16]}]
+    assert data["outputs"] == [
+        {"name": "rgb", "shape": [4, 16, 16], "path": "rgb"},
+        {"name": "both", "shape": [8, 16, 16], "path": "both"},
+    ]
     assert data["input"] == [3, 16, 16]
     assert data["rows"][1]["inputs"] == ["flow"]
 
@@ -107,6 +110,16 @@ def test_a_block_with_two_inputs_and_a_named_output() -> None:
     assert gate.input_paths == ["skip", "conv2"]
     assert gate.params == 4 * 4 + 4
     assert [(w.row, w.code) for w in report.warnings] == [("gate1/relu1", "unused")]
+
+
+def test_an_output_is_located_at_its_row() -> None:
+    """An output named by a repeated entry is its last copy; one whose tensor a block use gives, the use."""
+    report = analyze(
+        "input: [3, 8, 8]\nblocks:\n  two:\n    layers: [{conv: {filters: 4, kernel: 1}}, relu]\n"
+        "outputs: [c, t, t/conv1]\nlayers:\n  - conv: {filters: 3, kernel: 1, name: c, repeat: 2}\n  - two: {name: t}\n"
+    )
+    assert report.output_paths == ("c.2", "t", "t/conv1")
+    assert report.to_dict()["outputs"][0] == {"name": "c", "shape": [3, 8, 8], "path": "c.2"}
 
 
 UNET = """\

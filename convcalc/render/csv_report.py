@@ -35,7 +35,7 @@ def render_csv(report: Report, layout: str = "hwc", depth: int | None = None) ->
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
-    outputs = {name for name, _ in report.outputs}
+    outputs = {path: name for (name, _), path in zip(report.outputs, report.output_paths)}
     for row in visible_rows(report, depth):
         rf = row.receptive_field
         writer.writerow(
@@ -58,7 +58,7 @@ def render_csv(report: Report, layout: str = "hwc", depth: int | None = None) ->
                 dims_text(rf.start),
                 len(row.warnings),
                 ";".join(row.input_paths),
-                row.path_text if row.path_text in outputs else "",
+                outputs.get(row.path_text, ""),
             )
         )
     return out.getvalue()
