@@ -188,7 +188,9 @@ def main() -> None:
 @click.argument("spec")
 @output_options
 @click.option("--depth", type=NATURAL, default=None, help="Show rows down to this depth (0 = top level).")
-@click.option("--explain", is_flag=True, help="Add each row's worked formula.")
+@click.option(
+    "--explain", is_flag=True, help="Add each row's worked formulas: sizes per dimension, parameters, MACs."
+)
 @click.option(
     "--max-rows",
     type=POSITIVE,
@@ -211,20 +213,20 @@ def analyze(spec: str, fmt: str, layout: str, depth: int | None, explain: bool, 
     if fmt == "json":
         from .render.json_report import render_json
 
-        click.echo(render_json(report), nl=False)
+        click.echo(render_json(report, explain), nl=False)
     elif fmt == "csv":
         from .render.csv_report import render_csv
 
-        click.echo(render_csv(report, layout, depth), nl=False)
+        click.echo(render_csv(report, layout, depth, explain), nl=False)
     elif fmt == "markdown":
         from .render.markdown import render_markdown
 
-        click.echo(render_markdown(report, layout, depth), nl=False)
+        click.echo(render_markdown(report, layout, depth, explain), nl=False)
     elif fmt == "html":
         from .draw import draw_report
         from .render.html import render_html
 
-        click.echo(render_html(report, layout, depth, explain, drawing=draw_report(report)), nl=False)
+        click.echo(render_html(report, layout, depth, explain, drawing=draw_report(report, depth=0)), nl=False)
     else:
         from .render.table import print_report
 
@@ -501,14 +503,18 @@ def rf(layers: tuple[str, ...]) -> None:
 @click.argument("specs", nargs=-1, required=True)
 @output_options
 @click.option(
-    "--depth", type=NATURAL, default=1, show_default=True, help="Compare rows down to this depth."
+    "--depth",
+    type=NATURAL,
+    default=None,
+    help="Compare rows down to this depth [default: as deep as keeps each spec within 100 rows].",
 )
 @click.option("--max-rows", type=POSITIVE, default=None, help="Cap on rows a spec may expand to.")
-def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int, max_rows: int | None) -> None:
+def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int | None, max_rows: int | None) -> None:
     """Compare architectures side by side: totals with ratios, then rows.
 
     The first spec is the baseline ("3.15× fewer MACs" means fewer than it).
-    Rows correspond by path.
+    Rows are aligned as diff aligns lines, by depth, type, window and output
+    size: rows only one spec has stay in place, on lines of their own.
 
     \b
     Example:
@@ -552,6 +558,31 @@ def _padding_value(text: str) -> Any:
     "--frame", type=NATURAL, default=None, help="conv: one still at this output position, no animation."
 )
 @click.option(
+    "--speed",
+    type=click.FloatRange(0.05, 20),
+    default=1.0,
+    show_default=True,
+    help="conv: animation speed (1 = 0.8 s a position, 2 = twice as fast).",
+)
+@click.option(
+    "--max-frames",
+    type=POSITIVE,
+    default=120,
+    show_default=True,
+    help="conv: the animation shows at most this many output positions.",
+)
+@click.option(
+    "--interactive",
+    is_flag=True,
+    help="conv: a self-contained HTML page with inputs for every setting, instead of an SVG.",
+)
+@click.option(
+    "--depth",
+    type=NATURAL,
+    default=None,
+    help="spec: levels of composites drawn as their parts (0 = one box each) [default: as deep as fits].",
+)
+@click.option(
     "--output",
     "-o",
     default=None,
@@ -568,34 +599,46 @@ def draw(
     transposed: bool,
     output_padding: str,
     frame: int | None,
+    speed: float,
+    max_frames: int,
+    interactive: bool,
+    depth: int | None,
     output: str | None,
     max_rows: int | None,
 ) -> None:
     """Draw as SVG: one convolution (TARGET 'conv'), or a whole spec.
 
-    'conv SIZE --kernel F ...' draws the input grid (one SIZE is a square,
-    as the slides' 7×7; 7x5 is one size per dimension) with its padding shaded,
-    the kernel window (dilation gaps included) and the output grid, animated
-    through every output position (SMIL, no JavaScript); --frame i gives one
-    still. A spec is drawn as its volumes, boxes scaled to their size, as the
-    AlexNet and VGG figures on the slides.
+    'conv SIZE --kernel F ...' draws the input (SIZE 7 is a row of 7 cells,
+    as `convcalc conv 7` is 1-D; 7x7 the slides' square) with its padding
+    shaded, the kernel window (dilation gaps included) and the output,
+    animated through the output positions (SMIL, no JavaScript); --frame i
+    gives one still; --interactive writes an HTML page to try settings on.
+    A spec is drawn as its volumes, as the AlexNet and VGG figures on the
+    slides, and its composites (inception modules, residual blocks, VGG
+    stages) as their parts, down to --depth levels.
 
     \b
     Example:
-        convcalc draw conv 5 --kernel 3 --stride 2 --padding 1 -o conv.svg
-        convcalc draw conv 3 --kernel 3 --stride 2 --padding 1 --transposed --output-padding 1 -o deconv.svg
-        convcalc draw alexnet -o alexnet.svg
+        convcalc draw conv 5x5 --kernel 3 --stride 2 --padding 1 -o conv.svg
+        convcalc draw conv 7 --kernel 3 --stride 2 -o conv1d.svg
+        convcalc draw conv 3x3 --kernel 3 --stride 2 --padding 1 --transposed --output-padding 1 -o deconv.svg
+        convcalc draw conv --interactive -o conv.html
+        convcalc draw inception_naive --depth 1 -o inception.svg
     """
-    if target == "conv":
+    if target == "conv" and interactive:
+        from .draw.interactive import interactive_page
+
+        svg = interactive_page()
+    elif target == "conv":
         if size is None or kernel is None:
-            raise click.UsageError("draw conv needs SIZE and --kernel, e.g. convcalc draw conv 5 --kernel 3")
+            raise click.UsageError("draw conv needs SIZE and --kernel, e.g. convcalc draw conv 5x5 --kernel 3")
         from .draw import draw_conv
 
         sizes = _dims(size, "SIZE")
         one = lambda values: values[0] if len(values) == 1 else values  # noqa: E731
         try:
             svg = draw_conv(
-                sizes * 2 if len(sizes) == 1 else sizes,
+                sizes,
                 one(_dims(kernel, "--kernel")),
                 stride=one(_dims(stride, "--stride")),
                 padding=_padding_value(padding),
@@ -603,6 +646,8 @@ def draw(
                 transposed=transposed,
                 output_padding=one(_dims(output_padding, "--output-padding")),
                 frame=frame,
+                speed=speed,
+                max_frames=max_frames,
             )
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
@@ -611,7 +656,7 @@ def draw(
             raise click.UsageError(f"unexpected {size!r}: SIZE goes with 'draw conv' only")
         from .draw import draw_report
 
-        svg = draw_report(analyze_argument(target, max_rows))
+        svg = draw_report(analyze_argument(target, max_rows), depth=depth)
     emit(svg, output, (resolve_spec_path(target),) if target != "conv" else ())
 
 
@@ -636,9 +681,11 @@ ZOO_HEADER = """# The convcalc zoo
 
 Classic architectures as convcalc specs, each with a header comment citing
 its paper and the torchvision model it matches. Parameters match
-torchvision's documented counts exactly; MACs (multiply-accumulates of conv
-and fc; FLOPs = 2 × MACs) match a forward-hook count in PyTorch exactly and
-round to torchvision's published "GFLOPS". Activation memory is float32;
+torchvision's documented counts exactly; MACs (multiply-accumulates of conv,
+fc and attention; FLOPs = 2 × MACs) match a forward-hook count in PyTorch
+exactly (for the transformers, whose attention products no hook sees,
+torch.utils.flop_counter's count ÷ 2) and round to torchvision's published
+"GFLOPS". Activation memory is float32;
 "Final RF" is the theoretical receptive field of the last row (padding
 included, so it can exceed the input).
 

@@ -1,6 +1,6 @@
 """Diagnostics: one exception type for errors, one record type for warnings.
 
-Formulas raise plain :class:`LayerError`; the graph walk adds the location
+Formulas raise plain :class:`LayerError`; the reader and the evaluator add the location
 (file, line, column, row path) and re-raises :class:`SpecError`, which is
 what the library's callers see. The CLI prints either as
 ``file:line:col: error[code]: row: message``.

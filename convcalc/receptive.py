@@ -85,6 +85,8 @@ class ReceptiveField(FrozenRecord):
         extent: Sequence[int],
     ) -> ReceptiveField:
         """After a sliding window of effective ``kernels`` (already dilated)."""
+        if len(kernels) != len(self.size):
+            return self.over_tokens(kernels, strides)
         size, jump, start = [], [], []
         for r, j, x, f, s, p in zip(self.size, self.jump, self.start, kernels, strides, lows):
             if f == 1 and p == 0:  # a kernel of 1 (upsampling, 1×1 convs) moves nothing
@@ -113,6 +115,8 @@ class ReceptiveField(FrozenRecord):
         so at most ``⌈k/(s/g)⌉`` of them, on inputs ``d/g`` apart; outputs are
         ``j/s`` apart. ``kernels`` are the undilated kernel sizes here.
         """
+        if len(kernels) != len(self.size):
+            return self.over_tokens(kernels, strides)
         size, jump, start = [], [], []
         dilations = dilations or [1] * len(kernels)
         for r, j, x, k, s, p, d in zip(self.size, self.jump, self.start, kernels, strides, lows, dilations):
@@ -124,12 +128,27 @@ class ReceptiveField(FrozenRecord):
             jump.append(exact(Fraction(j) / s))
         return ReceptiveField(tuple(size), tuple(jump), tuple(start), tuple(extent))
 
+    def over_tokens(self, kernels: Sequence[int], strides: Sequence[Number]) -> ReceptiveField:
+        """After a layer on a sequence whose positions are not the input's dimensions (made by ``tokens``).
+
+        A layer that reads one position (kernel 1, stride 1) changes nothing;
+        any other reads neighbours along the flattened order, which the
+        per-dimension field can't express: it is bounded by the whole extent.
+        The field keeps the input's rank and extent either way.
+        """
+        if all(k == 1 for k in kernels) and all(s == 1 for s in strides):
+            return self
+        ones = [1] * len(self.extent)
+        return self.window(self.extent, ones, [0] * len(self.extent), self.extent)
+
     def whole(self, extent: Sequence[int]) -> ReceptiveField:
         """After a layer that mixes its whole spatial input (fc, global pooling)."""
         return self.window(self.extent, self.extent, [0] * len(self.extent), extent)
 
     def shifted(self, lows: Sequence[int], extent: Sequence[int]) -> ReceptiveField:
         """After padding ``lows`` positions in front (the first output moves left)."""
+        if len(lows) != len(self.start):
+            return self
         start = tuple(exact(x - p * j) for x, j, p in zip(self.start, self.jump, lows))
         return ReceptiveField(self.size, self.jump, start, tuple(extent))
 
@@ -164,13 +183,23 @@ def widest(fields: Sequence[ReceptiveField], extent: Sequence[int] | None = None
 
     ``extent`` is the merged output's spatial size; ``None`` for a flat output,
     which keeps the extent the branches remember (so a later fc still widens).
+    A branch broadcast along a dimension (its extent 1, the merged one larger:
+    squeeze-and-excitation's gate) widens the size, but its jump and start
+    describe one position, not the merged output's: those come from the
+    widest full-size branch.
     """
-    if extent is None:
+    if extent is None or len(extent) != len(fields[0].size):  # flat, or a sequence made by ``tokens``
         extent = fields[0].extent
     size, jump, start = [], [], []
     for dim in range(len(fields[0].size)):
         best = max(fields, key=lambda f: (f.size[dim], f.jump[dim]))
+        full = [f for f in fields if not _broadcast(f, extent, dim)]
+        placed = best if not full or best in full else max(full, key=lambda f: (f.size[dim], f.jump[dim]))
         size.append(best.size[dim])
-        jump.append(best.jump[dim])
-        start.append(best.start[dim])
+        jump.append(placed.jump[dim])
+        start.append(placed.start[dim])
     return ReceptiveField(tuple(size), tuple(jump), tuple(start), tuple(extent))
+
+
+def _broadcast(field: ReceptiveField, extent: Sequence[int], dim: int) -> bool:
+    return dim < len(field.extent) and dim < len(extent) and field.extent[dim] == 1 and extent[dim] > 1

@@ -129,6 +129,41 @@ def slide_formula(n: int, k: int, s: int, lo: int = 0, hi: int = 0, d: int = 1) 
     return f"({n}{padding} − {f})/{s} + 1 = {_quotient_text(n + lo + hi - f, s)}"
 
 
+def floored_formula(n: int, k: int, s: int, lo: int = 0, hi: int = 0, d: int = 1) -> str:
+    """:func:`slide_formula`, with the floor shown when the stride doesn't fit.
+
+    >>> floored_formula(7, 3, 3)
+    '(7 − 3)/3 + 1 = 2.33 → 2'
+    >>> floored_formula(227, 11, 4)
+    '(227 − 11)/4 + 1 = 55'
+    """
+    text = slide_formula(n, k, s, lo, hi, d)
+    span = window_span(n, k, lo, hi, d)
+    return text if span % s == 0 else f"{text} → {span // s + 1}"
+
+
+def transposed_formula(
+    n: int, k: int, s: int = 1, lo: int = 0, hi: int = 0, d: int = 1, output_padding: int = 0
+) -> str:
+    """PyTorch's ``(N − 1)·S − 2P + D(F − 1) + A + 1`` with the numbers put in, and its value.
+
+    Zero paddings and output paddings are left out, as :func:`slide_formula` does.
+
+    >>> transposed_formula(3, 3, 2, 1, 1, output_padding=1)
+    '(3 − 1)·2 − 2·1 + (3 − 1) + 1 + 1 = 6'
+    >>> transposed_formula(4, 3, 3, 0, 2, d=2)
+    '(4 − 1)·3 − 0 − 2 + 2·(3 − 1) + 1 = 12'
+    """
+    if lo == hi:
+        padding = f" − 2·{lo}" if lo else ""
+    else:
+        padding = f" − {lo} − {hi}"
+    kernel = f"{d}·({k} − 1)" if d > 1 else f"({k} − 1)"
+    extra = f" + {output_padding}" if output_padding else ""
+    out = transposed_output(n, k, s, lo, hi, d, output_padding)
+    return f"({n} − 1)·{s}{padding} + {kernel}{extra} + 1 = {out}"
+
+
 class UnevenStride(FrozenRecord):
     """Why a stride does not fit one dimension, and what would."""
 

@@ -110,11 +110,10 @@ def explain_direct(c: ConvSetting, label: str = "") -> list[str]:
 def explain_transposed(c: ConvSetting, label: str = "") -> list[str]:
     lo, hi = c.pad
     head = f"{label}: " if label else ""
-    out = c.output
     lines = [
         f"{head}N = {c.n}, F = {c.k}, S = {c.s}, P = {_pad_text(c.pad)}, D = {c.d}, output padding A = {c.output_padding}",
-        "  output = (N − 1)·S − P_lo − P_hi + D(F − 1) + A + 1"
-        f" = ({c.n} − 1)·{c.s} − {lo} − {hi} + {c.d}·({c.k} − 1) + {c.output_padding} + 1 = {out}",
+        f"  output = (N − 1)·S − {'2P' if lo == hi else 'P_lo − P_hi'} + D(F − 1) + A + 1"
+        f" = {shapes.transposed_formula(c.n, c.k, c.s, lo, hi, c.d, c.output_padding)}",
         "  as a direct convolution (Dumoulin & Visin): insert S − 1 = "
         f"{c.s - 1} zeros between inputs ({c.n} → {(c.n - 1) * c.s + 1}), pad D(F − 1) − P ="
         f" {c.d * (c.k - 1) - lo} before and {c.d * (c.k - 1) - hi + c.output_padding} after, stride 1",

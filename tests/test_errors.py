@@ -1043,8 +1043,8 @@ def test_case_ids_are_unique() -> None:
 
 
 def test_unknown_type_without_near_miss_has_no_suggestion(tmp_path: Path) -> None:
-    path, line = cli_error(tmp_path, HEAD + "  - frobnicate\n")
-    assert line == f"{path}:3:5: error[unknown-type]: frobnicate: unknown layer type 'frobnicate'"
+    path, line = cli_error(tmp_path, HEAD + "  - wibble\n")
+    assert line == f"{path}:3:5: error[unknown-type]: wibble: unknown layer type 'wibble'"
 
 
 def test_block_cycle_is_found_without_expanding(tmp_path: Path) -> None:

@@ -191,8 +191,29 @@ def _branches(parallel, inside) -> tuple[list[list[object]], list[object]]:  # n
     return [_children(b, inside) for b in branch_rows], branch_rows
 
 
-def draw_report(report, *, max_width: int = MAX_WIDTH) -> str:  # noqa: ANN001 - a convcalc.Report
-    """An SVG of the network in ``report`` (a :class:`convcalc.Report`): one box per top-level volume."""
+def draw_report(report, *, depth: int | None = None, max_width: int = MAX_WIDTH) -> str:  # noqa: ANN001
+    """An SVG of the network in ``report`` (a :class:`convcalc.Report`).
+
+    ``depth=0``, or a network without composites: one box per top-level
+    volume. ``depth`` ≥ 1: composites opened that many levels, every layer a
+    card with its window and volume (:mod:`convcalc.draw.parts`); ``None``:
+    as deep as keeps the cards within :data:`convcalc.draw.parts.MAX_BOXES`.
+    """
+    graph = report.graph_like
+    if depth != 0 and (graph or any(not row.leaf for row in report.rows)):
+        from .parts import draw_parts, fitting_depth
+
+        opened = fitting_depth(report) if depth is None else depth
+        if graph:
+            from .graph_layout import draw_graph
+
+            return draw_graph(report, opened)
+        return draw_parts(report, opened)
+    return draw_volumes(report, max_width=max_width)
+
+
+def draw_volumes(report, *, max_width: int = MAX_WIDTH) -> str:  # noqa: ANN001 - a convcalc.Report
+    """One box per top-level volume, as the cs231n slides draw AlexNet."""
     volumes = _volumes(report)
     for vol in volumes:
         _geometry(vol)

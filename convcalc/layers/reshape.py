@@ -23,6 +23,8 @@ from ..args import (
 from ..errors import LayerError
 from ..receptive import ReceptiveField, exact
 from .base import Args, LayerRule, Outcome, Shape, register, spatial_of
+from .graph import reference
+from .worked import NO_COUNTS, per_dimension
 
 PAD_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -40,7 +42,10 @@ def evaluate_pad(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     return Outcome(
         shape=(channels, *out),
         rf=rf.shifted([lo for lo, _ in pairs], out),
-        explain=tuple(f"{n} + {lo} + {hi} = {o}" for n, (lo, hi), o in zip(spatial, pairs, out)),
+        explain=(
+            *per_dimension([f"{n} + {lo} + {hi} = {o}" for n, (lo, hi), o in zip(spatial, pairs, out)]),
+            *NO_COUNTS,
+        ),
     )
 
 
@@ -79,10 +84,15 @@ def evaluate_upsample(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
         raise LayerError("value", f"mode {mode} needs a {needs}-D input, this one is {ndim}-D")
     if args["align_corners"] is not None and needs is None:
         raise LayerError("value", f"align_corners applies to linear, bilinear, bicubic and trilinear, not {mode}")
-    if (args["scale"] is None) == (args["size"] is None):
-        raise LayerError("missing-key", "upsample needs exactly one of 'scale' and 'size'")
-    if args["size"] is not None:
-        out = per_dim("size", args["size"], ndim)
+    like = args["like"]
+    given = sum(args[key] is not None for key in ("scale", "size", "like"))
+    if given != 1:
+        keys = "'scale' and 'size'" if like is None else "'scale', 'size' and 'like'"
+        raise LayerError("missing-key", f"upsample needs exactly one of {keys}")
+    if like is not None and len(like) != ndim:
+        raise LayerError("value", f"like: a {len(like)}-D size for a {ndim}-D input")
+    if args["size"] is not None or like is not None:
+        out = tuple(like) if like is not None else per_dim("size", args["size"], ndim)
         factors = [Fraction(o, n) for o, n in zip(out, spatial)]
     else:
         factors = [_factor(f) for f in per_dim("scale", args["scale"], ndim)]
@@ -97,7 +107,7 @@ def evaluate_upsample(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     return Outcome(
         shape=(channels, *out),
         rf=field,
-        explain=tuple(f"{n} × {f} = {o}" for n, f, o in zip(spatial, factors, out)),
+        explain=(*per_dimension([f"⌊{n} × {f}⌋ = {o}" for n, f, o in zip(spatial, factors, out)]), *NO_COUNTS),
     )
 
 
@@ -110,6 +120,7 @@ register(
             "size": Arg(counts, None),
             "mode": Arg(choice(*UPSAMPLE_MODES), "nearest"),
             "align_corners": Arg(boolean, None),
+            "like": Arg(reference, None, "a row whose spatial size to resize to"),
         },
         summary="upsampling",
     )
@@ -129,7 +140,8 @@ def evaluate_slice(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     start, stop = args["channels"]
     if stop > shape[0]:
         raise LayerError("value", f"channels [{start}, {stop}] go past the input's {shape[0]} channels")
-    return Outcome(shape=(stop - start, *shape[1:]), rf=rf, explain=(f"channels {start}..{stop - 1}",))
+    taken = f"C: channels {start}..{stop - 1} of {shape[0]}, {stop} − {start} = {stop - start}"
+    return Outcome(shape=(stop - start, *shape[1:]), rf=rf, explain=(taken, *NO_COUNTS))
 
 
 register(
@@ -144,7 +156,8 @@ def evaluate_chunk(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     if shape[0] % chunks:
         raise LayerError("groups", f"channels {shape[0]} are not divisible into {chunks} equal chunks")
     size = shape[0] // chunks
-    return Outcome(shape=(size, *shape[1:]), rf=rf, explain=(f"channels {index * size}..{(index + 1) * size - 1}",))
+    taken = f"C: {shape[0]}/{chunks} = {size}, channels {index * size}..{(index + 1) * size - 1}"
+    return Outcome(shape=(size, *shape[1:]), rf=rf, explain=(taken, *NO_COUNTS))
 
 
 register(

@@ -33,7 +33,7 @@ _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?(×-?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?)*$")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`\[\]|])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_~\[\]|])")
 
 
 def _escaped(match: re.Match[str]) -> str:

@@ -37,7 +37,8 @@ def row_json(row: Row) -> str:
         f'"params": {row.params}, "trainable_params": {row.trainable_params}, "buffers": {row.buffers}, '
         f'"macs": {row.macs}, "flops": {2 * row.macs}, "activation_bytes": {row.activation_bytes}, '
         f'"receptive_field": {{"size": {_numbers(rf.size)}, "jump": {_numbers(rf.jump)}, '
-        f'"start": {_numbers(rf.start, as_float=True)}}}, "warnings": {warnings}}}'
+        f'"start": {_numbers(rf.start, as_float=True)}}}, "warnings": {warnings}, '
+        f'"inputs": [{", ".join(encode_basestring("/".join(source)) for source in row.inputs)}]}}'
     )
 
 
@@ -57,7 +58,17 @@ def render_document(
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-def render_json(report: Report) -> str:
+def render_json(report: Report, explain: bool = False) -> str:
+    """The JSON report; with ``explain`` each row gains ``explain``, its worked formulas as strings."""
     data = report.to_dict(rows=False)
-    text = render_document(data, [row_json(row) for row in report.rows])
+    if not explain:
+        text = render_document(data, [row_json(row) for row in report.rows])
+    else:
+        from ..explain import explanations
+
+        rows = [
+            f'{row_json(row)[:-1]}, "explain": {_dumps(list(lines))}}}'
+            for row, lines in zip(report.rows, explanations(report))
+        ]
+        text = render_document(data, rows)
     return text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates from a dict's names

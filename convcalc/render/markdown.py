@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from ..explain import by_row
 from ..report import Report
 from ..units import human, human_bytes
-from .common import jump_text, rf_text, shape_text, visible_rows
+from .common import jump_text, reads_text, rf_text, shape_text, visible_rows
 from .escape import diagnostic_line, markdown
 
 
-def render_markdown(report: Report, layout: str = "hwc", depth: int | None = None) -> str:
+def render_markdown(report: Report, layout: str = "hwc", depth: int | None = None, explain: bool = False) -> str:
     lines = [
         f"### {markdown(report.name)}",
         "",
@@ -19,12 +20,19 @@ def render_markdown(report: Report, layout: str = "hwc", depth: int | None = Non
     ]
     for row in visible_rows(report, depth):
         name = "&nbsp;&nbsp;" * row.depth + markdown(row.name)
-        flag = " ⚠" if row.warnings else ""
+        flag = (" ⚠" if row.warnings else "") + markdown(reads_text(row))
         kind = markdown(row.type)
         lines.append(
             f"| {name}{flag} | {kind} | {shape_text(row.output_shape, layout)} | {row.params:,} | {row.macs:,} "
             f"| {human_bytes(row.activation_bytes)} | {rf_text(row.receptive_field)} | {jump_text(row.receptive_field)} |"
         )
+    if explain:
+        lines += ["", "**Worked formulas** (F kernel, S stride, P padding; MACs: multiply-accumulates):", ""]
+        worked = by_row(report)
+        for row in visible_rows(report, depth):
+            if worked[id(row)]:
+                head = f"{'  ' * row.depth}- **{markdown(row.path_text)}** ({markdown(row.type)}): "
+                lines.append(head + "; ".join(worked[id(row)]))
     t = report.totals
     lines += [
         "",
@@ -33,6 +41,9 @@ def render_markdown(report: Report, layout: str = "hwc", depth: int | None = Non
         f"activations {human_bytes(t.activation_bytes)} (peak {human_bytes(t.peak_activation_bytes)}), "
         f"parameters {human_bytes(t.param_bytes)}.",
     ]
+    if len(report.outputs) > 1:
+        shown = ", ".join(markdown(name) + " " + shape_text(shape, layout) for name, shape in report.outputs)
+        lines += ["", f"**Outputs:** {shown}."]
     if report.warnings:
         lines += ["", "**Warnings:**", ""]
         lines += [f"- {markdown(diagnostic_line(w))}" for w in report.warnings]

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from rich.text import Text
 
+from ..explain import by_row
 from ..record import FrozenRecord
 from ..report import Report
 from ..units import human, human_bytes
-from .common import jump_text, rf_text, shape_text, visible_rows
+from .common import jump_text, output_items, reads_text, rf_text, shape_text, visible_rows
 from .escape import diagnostic_line, terminal
 
 
@@ -60,9 +61,10 @@ def table_lines(
         Column("Jump", True),
     ]
     lines = []
+    worked = by_row(report) if explain else {}
     for row in visible_rows(report, depth):
         cells = (
-            "  " * row.depth + terminal(row.name) + (" ⚠" if row.warnings else ""),
+            "  " * row.depth + terminal(row.name) + (" ⚠" if row.warnings else "") + terminal(reads_text(row)),
             terminal(row.type),
             shape_text(row.output_shape, layout),
             count(row.params) if row.params else "–",
@@ -73,7 +75,7 @@ def table_lines(
         )
         lines.append(Line(cells, "" if row.leaf else "bold", "⚠" if row.warnings else ""))
         if explain:
-            for formula in row.explain:
+            for formula in worked[id(row)]:
                 lines.append(Line(("  " * (row.depth + 1) + terminal(formula),), "italic dim", spans=True))
     return columns, lines
 
@@ -143,13 +145,13 @@ def totals_rows(report: Report, layout: str = "hwc") -> list[tuple[str, str, str
     if t.buffers:
         rows.append(("Buffers", human(t.buffers), f"{t.buffers:,}", "BN running statistics, not parameters"))
     rows += [
-        ("MACs", human(t.macs), f"{t.macs:,}", "multiply-accumulates of conv, deconv, fc"),
+        ("MACs", human(t.macs), f"{t.macs:,}", "multiply-accumulates of conv, deconv, fc, attention"),
         ("FLOPs", human(t.flops), f"{t.flops:,}", "= 2 × MACs"),
         ("Activations", human_bytes(t.activation_bytes), f"{t.activation_bytes:,} B", "sum of row outputs"),
         ("Peak memory", human_bytes(t.peak_activation_bytes), f"{t.peak_activation_bytes:,} B", "most alive at once"),
         ("Param memory", human_bytes(t.param_bytes), f"{t.param_bytes:,} B", report.dtype),
-        ("Output", shape_text(report.output_shape, layout), "", ""),
     ]
+    rows += [(terminal(label), shape, "", "") for label, shape in output_items(report, layout)]
     return rows
 
 
