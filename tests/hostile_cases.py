@@ -662,38 +662,6 @@ def run_cases(cases: list[Case], workdir: Path, parallel: int = 2) -> dict[str, 
     return done
 
 
-def run_in_fresh_process(cases: list[Case], workdir: Path) -> dict[str, Outcome]:
-    """:func:`run_cases` from a small fresh Python process.
-
-    Linux counts the memory of the process that forks a child in the child's
-    peak RSS (``ru_maxrss`` keeps the high-water mark of the memory image it
-    replaced at ``exec``), so a large parent (pytest, late in a session) would
-    inflate every figure. A small parent keeps the figures the cases' own.
-    """
-    names = [case.name for case in cases]
-    result = subprocess.run(
-        [sys.executable, __file__, str(workdir)],
-        input=json.dumps(names),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    by_name = {case.name: case for case in cases}
-    outcomes = {}
-    for name, fields in json.loads(result.stdout).items():
-        outcomes[name] = Outcome(by_name[name], **{**fields, "folder": Path(fields["folder"])})
-    return outcomes
-
-
-def _main() -> None:
-    """``python hostile_cases.py WORKDIR`` with a JSON list of case names on stdin: outcomes as JSON."""
-    wanted = set(json.loads(sys.stdin.read()))
-    outcomes = run_cases([case for case in corpus() if case.name in wanted], Path(sys.argv[1]))
-    fields = ("status", "wall", "cpu", "rss_mb", "stdout", "stderr", "folder")
-    json.dump({name: {key: str(getattr(o, key)) if key == "folder" else getattr(o, key) for key in fields}
-               for name, o in outcomes.items()}, sys.stdout)
-
-
 UNSAFE_OUTPUT = [chr(c) for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, 0x9B)]
 """Characters no output may carry raw (tab and newline are fine; CR counts as unsafe)."""
 
@@ -725,7 +693,3 @@ def problems(outcome: Outcome) -> list[str]:
         except Exception as error:  # noqa: BLE001 - reported as the case's problem
             found.append(f"output check failed: {type(error).__name__}: {str(error)[:300]}")
     return found
-
-
-if __name__ == "__main__":
-    _main()

@@ -20,7 +20,7 @@ import convcalc
 from convcalc import SpecError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hostile_cases import Outcome, corpus, problems, run_in_fresh_process  # noqa: E402
+from hostile_cases import Outcome, corpus, problems, run_cases  # noqa: E402
 
 CASES = corpus()
 
@@ -32,7 +32,7 @@ def outcomes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     """The outcomes of the cases this session selected (``-k`` runs only those)."""
     chosen = [getattr(item, "callspec", None) for item in request.session.items]
     selected = {id(spec.params["case"]) for spec in chosen if spec is not None and "case" in spec.params}
-    return run_in_fresh_process([case for case in CASES if id(case) in selected], tmp_path_factory.mktemp("hostile"))
+    return run_cases([case for case in CASES if id(case) in selected], tmp_path_factory.mktemp("hostile"))
 
 
 def test_corpus_is_large_and_covers_every_class() -> None:
