@@ -424,13 +424,23 @@ def _injection_cases() -> list[Case]:
         "compare-csv": (["compare", "--format", "csv", "{f}", "{f}"], csv_safe),
         "rf": (["rf", "{f}"], None),
     }
+    terminal = ("ansi-clear", "osc-title", "osc-link", "newline-forge", "carriage-return", "bidi-override")
+    wanted = {
+        "table": set(INJECTIONS),
+        "check-text": set(INJECTIONS),
+        "json": {"ansi-clear", "newline-forge", "xml-forbidden"},
+        "csv": {label for label in INJECTIONS if label.startswith("csv")},
+        "compare-csv": {"csv-formula-eq", "csv-formula-minus"},
+        "markdown": {"markdown-pipe-script", "html-tags", "xml-entities"},
+        "html": {"markdown-pipe-script", "html-tags", "xml-entities", "xml-forbidden"},
+        "compare-markdown": {"markdown-pipe-script", "html-tags"},
+        "svg": {"xml-forbidden", "xml-entities", "html-tags", "ansi-clear"},
+        "compare": {"rich-markup", "rich-bad-markup", *terminal[:4]},
+        "rf": set(terminal[:4]),
+    }
     for label, name in INJECTIONS.items():
         for output, (argv, check) in outputs.items():
-            if output in ("csv", "compare-csv") and not label.startswith("csv"):
-                continue
-            if output in ("markdown", "html", "compare-markdown") and label not in ("markdown-pipe-script", "html-tags", "xml-entities"):
-                continue
-            if output == "svg" and label not in ("xml-forbidden", "xml-entities", "html-tags", "ansi-clear"):
+            if label not in wanted[output]:
                 continue
             expected = 1 if output == "check-text" else 0
             cases.append(Case(f"inject/{label}/{output}", argv, {"evil.yaml": named_spec(name)}, expected, check=check))
