@@ -597,6 +597,8 @@ def draw(
     else:
         if size is not None:
             raise click.UsageError(f"unexpected {size!r}: SIZE goes with 'draw conv' only")
+        if interactive:
+            raise click.UsageError("--interactive goes with 'draw conv' only")
         from .draw import draw_report
 
         try:
