@@ -100,6 +100,10 @@ def _one_layer(type_name: str) -> dict:
         "shuffle": {"groups": 2},
         "groupnorm": {"groups": 2},
         "crop": {"size": 5},
+        "attention": {"heads": 2},
+        "pixelshuffle": {"factor": 2},
+        "pixelunshuffle": {"factor": 3},
+        "reshape": {"size": [3, 27]},
         **{merge: {"from": ["input", "relu1"]} for merge in ("add", "concat", "mul")},
     }.get(type_name)
     return {type_name: args} if args is not None else type_name
@@ -107,7 +111,8 @@ def _one_layer(type_name: str) -> dict:
 
 @pytest.mark.parametrize("type_name", sorted(CANONICAL))
 def test_every_layer_type_has_worked_lines(type_name: str) -> None:
-    report = convcalc.analyze({"input": [8, 9, 9], "layers": ["relu", _one_layer(type_name)]})
+    sequence = ["tokens"] if type_name in ("token", "reshape") else []
+    report = convcalc.analyze({"input": [8, 9, 9], "layers": ["relu", *sequence, _one_layer(type_name)]})
     row = report.rows[-1]
     assert row.explain, type_name
     text = " ".join(row.explain)
@@ -145,7 +150,7 @@ def test_user_text_in_worked_markdown_is_escaped() -> None:
 
     out = render_markdown(convcalc.analyze(spec), explain=True)
     worked = out.split("**Worked formulas**")[1]
-    assert "<i>" not in worked and "a\\|b\\*\\<i\\>" in worked
+    assert "<i>" not in worked and "a\\|b\\*&lt;i&gt;" in worked
 
 
 def test_one_transposed_formula_serves_layer_teach_and_drawing() -> None:

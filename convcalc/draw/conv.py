@@ -299,6 +299,19 @@ def _pad_pairs(
 _AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
+def _check_cells(name: str, n: int, k: int, s: int, d: int, lo: int, hi: int, op: int, transposed: bool) -> None:
+    """Refuse an axis of more than MAX_DRAWN_CELLS cells from its numbers, before building any."""
+    if transposed:
+        f = d * (k - 1)
+        cells = max(f - lo, 0) + (n - 1) * s + 1 + max(f - hi + op, 0)
+    else:
+        cells = n + lo + hi
+    if cells > MAX_DRAWN_CELLS:
+        raise ValueError(
+            f"too large to draw: {cells} cells along {name} (at most {MAX_DRAWN_CELLS}); try a smaller size"
+        )
+
+
 def conv_geometry(
     size: Sequence[int],
     kernel: IntOrDims,
@@ -325,6 +338,7 @@ def conv_geometry(
     names = _AXIS_NAMES[ndim]
     axes = []
     for name, n, k, s, d, (lo, hi), op in zip(names, sizes, kernels, strides, dilations, pads, extras):
+        _check_cells(name, n, k, s, d, lo, hi, op, transposed)
         if transposed:
             if op >= max(s, d):
                 raise ValueError(

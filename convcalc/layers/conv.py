@@ -41,7 +41,7 @@ def _groups_arg(key: str, value: object) -> int | str:
 
 
 def _activation_arg(key: str, value: object) -> object:
-    return value  # checked by the graph walk, which turns it into its own row
+    return value  # checked by the reader, which turns it into its own row
 
 
 CONV_ARGS = {

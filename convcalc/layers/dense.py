@@ -2,7 +2,9 @@
 
 ``fc`` flattens its whole input volume first, as the cs231n slides define a
 fully connected layer: ``in = C·Πn`` features, ``in·units`` weights plus
-``units`` biases, ``in·units`` MACs.
+``units`` biases, ``in·units`` MACs. ``flatten: false`` applies the layer to
+the channels at every position instead (``torch.nn.Linear`` on a
+channels-last tensor): ``C·units`` weights, ``positions·C·units`` MACs.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from .worked import NO_COUNTS, Worked, count_line
 
 
 def evaluate_fc(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
-    features = prod(shape)
     units = args["units"]
+    if not args["flatten"] and len(shape) > 1:
+        return _position_wise(shape, units, args["bias"], rf)
+    features = prod(shape)
     return Outcome(
         shape=(units,),
         rf=rf.whole([1] * len(rf.extent)),
@@ -36,11 +40,28 @@ def evaluate_fc(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     )
 
 
+def _position_wise(shape: Shape, units: int, bias: bool, rf: ReceptiveField) -> Outcome:
+    """``flatten: false``: the same C→U layer at every position (a transformer's linear layer)."""
+    channels, positions = shape[0], prod(shape[1:])
+    return Outcome(
+        shape=(units, *shape[1:]),
+        rf=rf,
+        params=channels * units + (units if bias else 0),
+        macs=positions * channels * units,
+        explain=(f"{positions:,} positions × {channels} inputs × {units} units",),
+    )
+
+
 register(
     LayerRule(
         "fc",
         evaluate_fc,
-        {"units": Arg(count), "bias": Arg(boolean, True), "activation": CONV_ARGS["activation"]},
+        {
+            "units": Arg(count),
+            "bias": Arg(boolean, True),
+            "flatten": Arg(boolean, True, "default true; false: the layer applied to the channels at every position"),
+            "activation": CONV_ARGS["activation"],
+        },
         aliases=("linear", "dense"),
         summary="fully connected",
         accepts_flat=True,

@@ -8,6 +8,7 @@ import io
 from ..explain import by_row
 from ..report import Report
 from .common import dims_text, shape_text, visible_rows
+from .escape import csv_row
 
 HEADER = (
     "path",
@@ -43,27 +44,29 @@ def render_csv(report: Report, layout: str = "hwc", depth: int | None = None, ex
         rf = row.receptive_field
         extra = ("; ".join(worked[id(row)]),) if explain else ()
         writer.writerow(
-            (
-                row.path_text,
-                row.name,
-                row.type,
-                row.depth,
-                row.position.line,
-                row.position.column,
-                shape_text(row.output_shape, layout),
-                row.params,
-                row.trainable_params,
-                row.buffers,
-                row.macs,
-                row.flops,
-                row.activation_bytes,
-                dims_text(rf.size),
-                dims_text(rf.jump),
-                dims_text(rf.start),
-                len(row.warnings),
-                ";".join(row.input_paths),
-                row.path_text if row.path_text in outputs else "",
-                *extra,
+            csv_row(
+                (
+                    row.path_text,
+                    row.name,
+                    row.type,
+                    row.depth,
+                    row.position.line,
+                    row.position.column,
+                    shape_text(row.output_shape, layout),
+                    row.params,
+                    row.trainable_params,
+                    row.buffers,
+                    row.macs,
+                    row.flops,
+                    row.activation_bytes,
+                    dims_text(rf.size),
+                    dims_text(rf.jump),
+                    dims_text(rf.start),
+                    len(row.warnings),
+                    ";".join(row.input_paths),
+                    row.path_text if row.path_text in outputs else "",
+                    *extra,
+                )
             )
         )
     return out.getvalue()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from ..compare import Comparison, labels_of
 from ..explain import by_row
 from ..report import Report
 from ..units import human, human_bytes
 from .common import jump_text, output_items, reads_text, rf_text, shape_text, visible_rows
+from .escape import xml as escape
 
 STYLE = """
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 72rem;
