@@ -13,6 +13,7 @@ input tensors count.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from math import prod
 from typing import Any
 
@@ -101,8 +102,10 @@ class _Evaluation:
                 continue
             params = outcome.params
             own[index] = params
+            explain = outcome.explain
             if node.share >= 0:
                 self.check_share(node, index, shapes, own)
+                explain = _shared_explain(explain, "/".join(self.graph.nodes[node.share].path), params)
                 params = 0
             row_of[index] = len(rows)
             path = node.path
@@ -122,7 +125,7 @@ class _Evaluation:
                     outcome.rf,
                     True,
                     self.warnings(node, outcome.warnings) if outcome.warnings else (),
-                    outcome.explain,
+                    explain,
                     node.sources,
                     node.linked,
                 )
@@ -277,3 +280,16 @@ def _describe(signature: tuple[Any, ...]) -> str:
     kind, channels, params, args = signature
     shown = ", ".join(f"{k}: {v}" for k, v in args)
     return f"{kind} of {channels} input channels ({shown}; {params:,} parameters)"
+
+
+def _shared_explain(explain: Any, owner: str, params: int) -> Callable[[], tuple[str, ...]]:
+    """A sharing row's worked lines: its parameters are counted once, at the row it shares with."""
+
+    def lines() -> tuple[str, ...]:
+        written = explain() if callable(explain) else explain
+        return tuple(
+            f"params: 0 (uses the {params:,} of {owner}, counted there)" if line.startswith("params:") else line
+            for line in written
+        )
+
+    return lines
