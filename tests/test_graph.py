@@ -165,7 +165,10 @@ def test_a_siamese_pair_counts_its_shared_encoder_once() -> None:
 
 
 def test_a_layer_applied_twice() -> None:
-    report = analyze(H + "  - conv: {filters: 3, kernel: 3, padding: 1, name: c}\n  - conv: {filters: 3, kernel: 3, padding: 1, share: c}\n")
+    report = analyze(
+        H + "  - conv: {filters: 3, kernel: 3, padding: 1, name: c}\n"
+        "  - conv: {filters: 3, kernel: 3, padding: 1, share: c}\n"
+    )
     assert report.totals.params == 3 * 27 + 3
     assert report.totals.macs == 2 * 3 * 32 * 32 * 27
 
@@ -214,7 +217,8 @@ def dags(draw: Any) -> tuple[str, dict[str, Any]]:
         if kind == "conv":
             source = draw(st.integers(0, i - 1))
             filters, kernel = draw(st.integers(1, 6)), draw(st.sampled_from([1, 3]))
-            entries.append({"conv": {"filters": filters, "kernel": kernel, "padding": kernel // 2, "from": f"n{source}", "name": f"n{i}"}})
+            args = {"filters": filters, "kernel": kernel, "padding": kernel // 2, "from": f"n{source}", "name": f"n{i}"}
+            entries.append({"conv": args})
             reads.append([source])
             cin = channels[source]
             channels.append(filters)

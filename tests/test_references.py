@@ -33,7 +33,8 @@ CASES = {
         "spec.yaml:3:5: error[reference]: relu1: from: 'conv1' is a later row: only earlier rows can be read",
     ),
     "ancestor": (
-        H + "  - residual:\n      name: res\n      main:\n        - conv: {filters: 3, kernel: 3, padding: 1, from: res}\n",
+        H + "  - residual:\n      name: res\n      main:\n"
+        "        - conv: {filters: 3, kernel: 3, padding: 1, from: res}\n",
         "spec.yaml:6:11: error[reference]: res/main/conv1: from: 'res' is an entry around this one: "
         "only earlier rows can be read",
     ),
