@@ -120,7 +120,8 @@ class _Evaluation:
                 signatures[index] = _signature(node, shapes, params)
             if node.share >= 0:
                 self.check_share(node, _signature(node, shapes, params), signatures[node.share])
-                explain = _shared_explain(explain, "/".join(self.graph.nodes[node.share].path), params)
+                if params:
+                    explain = _shared_explain(explain, rows[row_of[node.share]].path_text, params)
                 params = 0
             trainable = 0 if node.frozen else params
             params_sum += params

@@ -227,6 +227,11 @@ class Report:
         self.output_paths = output_paths or tuple(name for name, _ in self.outputs)
         """The path of each output's row (an output named by a repeated entry's name is its last copy)."""
 
+    @property
+    def graph_like(self) -> bool:
+        """Several inputs or outputs, or a row that reads through ``from`` (drawn as a graph)."""
+        return len(self.inputs) > 1 or len(self.outputs) > 1 or any(row.linked for row in self.rows)
+
     def __repr__(self) -> str:
         return f"Report({self.name!r}, {len(self.rows)} rows, output {self.output_shape})"
 
