@@ -35,7 +35,12 @@ def reference(key: str, value: Any) -> str | int:
 def _merger(kind: str) -> Any:
     def combine(args: Args, shapes: list[Shape], fields: list[ReceptiveField], labels: list[str]) -> Outcome:
         shape = merged_shape(kind, list(zip(labels, shapes)))
-        return Outcome(shape=shape, rf=widest(fields, shape[1:] if len(shape) > 1 else None))
+        if kind == "concat":
+            explain = (" + ".join(str(s[0]) for s in shapes) + f" = {shape[0]} channels",)
+        else:
+            sign = " + " if kind == "add" else " ⊙ "
+            explain = (sign.join(shape_text(s) for s in shapes) + f" → {shape_text(shape)} (channels first)",)
+        return Outcome(shape=shape, rf=widest(fields, shape[1:] if len(shape) > 1 else None), explain=explain)
 
     return combine
 
