@@ -7,7 +7,6 @@ path (missing, unreadable). Every path is checked even after a failure.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 
