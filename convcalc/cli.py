@@ -100,6 +100,19 @@ def analyze_argument(spec: str, max_rows: int | None) -> Any:
         sys.exit(report_error(error, source))
 
 
+MAX_DRAWN_ROWS = 2_000
+"""Most top-level rows drawn as SVG (``draw``, and the HTML report's figure, left out past it):
+100,000 relus would make an 80 MB drawing."""
+
+
+def _top_level(report: Any) -> int:
+    return sum(1 for row in report.rows if row.depth == 0)
+
+
+def _drawable(report: Any) -> bool:
+    return _top_level(report) <= MAX_DRAWN_ROWS
+
+
 def emit(text: str, output: str | None = None, inputs: tuple[str, ...] = ()) -> None:
     """Standard output, or the file ``output`` written atomically (``-`` is standard output)."""
     if output is None or output == "-":
@@ -226,7 +239,8 @@ def analyze(spec: str, fmt: str, layout: str, depth: int | None, explain: bool, 
         from .draw import draw_report
         from .render.html import render_html
 
-        click.echo(render_html(report, layout, depth, explain, drawing=draw_report(report, depth=0)), nl=False)
+        drawing = draw_report(report, depth=0) if _drawable(report) else None
+        click.echo(render_html(report, layout, depth, explain, drawing=drawing), nl=False)
     else:
         from .render.table import print_report
 
@@ -658,7 +672,14 @@ def draw(
             raise click.UsageError("--interactive goes with 'draw conv' only")
         from .draw import draw_report
 
-        svg = draw_report(analyze_argument(target, max_rows), depth=depth)
+        report = analyze_argument(target, max_rows)
+        if not _drawable(report):
+            _stderr(
+                f"convcalc: error: {_top_level(report):,} top-level rows are more than a drawing holds "
+                f"({MAX_DRAWN_ROWS:,}); draw a part of the spec"
+            )
+            sys.exit(EXIT_CANNOT_RUN)
+        svg = draw_report(report, depth=depth)
     emit(svg, output, (resolve_spec_path(target),) if target != "conv" else ())
 
 
