@@ -162,6 +162,7 @@ class Reader:
                 "type", f"expected a list of layers, got {describe(plain(items))}", items.pos, prefix, scope
             )
         frame.items = items
+        names = frame.names
         counters: dict[str, int] = {}
         seen: set[str] = set()
         for index, node in enumerate(items.items):
@@ -182,7 +183,10 @@ class Reader:
                 frame.open = row_name
                 flow, row, inner = self.walk_entry(entry, row_name, flow, prefix, scope, frozen_here, frame)
                 frame.open = None
-                frame.define(row_name, Name(flow[0], flow[1], inner, row))
+                if row_name in names:
+                    frame.define(row_name, Name(flow[0], flow[1], inner, row))
+                else:
+                    names[row_name] = Name(flow[0], flow[1], inner, row)
                 activation = entry.args.entries.get("activation") if entry.type in RULES else None
                 if activation is not None:
                     flow = self.walk_activation(
