@@ -68,18 +68,7 @@ def _check_arithmetic(line: str) -> None:
     assert eval(text) == _value(line), line  # noqa: S307 - digits and operators only, checked above
 
 
-# siamese: a shared row's worked params line shows the shared layer's count, not the row's 0
-# (engine bug; reproduced in tests/test_graph_specs.py::test_a_shared_rows_worked_params_line_says_zero).
-_SHARED_PARAMS_LINE = pytest.mark.xfail(reason="a `share` row's worked params line is not 0 (engine bug)")
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(stem, marks=_SHARED_PARAMS_LINE) if stem == "siamese" else stem
-        for stem in sorted(p.stem for p in SPECS.glob("*.yaml"))
-    ],
-)
+@pytest.mark.parametrize("name", sorted(p.stem for p in SPECS.glob("*.yaml")))
 def test_every_row_of_every_spec_is_explained_and_adds_up(name: str) -> None:
     report = convcalc.analyze(SPECS / f"{name}.yaml")
     for row, lines in zip(report.rows, explanations(report)):
