@@ -10,11 +10,13 @@ from __future__ import annotations
 import glob
 import os
 
+from .batch import batched
 from .budget import BudgetLine, budget_diagnostics, check_budget
 from .engine import DEFAULT_MAX_ROWS, analyze_spec
 from .errors import CANNOT_RUN_CODES, EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEM, Diagnostic, SpecError
 from .report import Report
 from .spec import load_text, read_text_file
+from .training import DEFAULT_OPTIMIZER
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -100,18 +102,24 @@ def expand_paths(arguments: list[str]) -> list[str]:
     return [p for p in found if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
 
 
-def check_file(path: str, overrides: dict[str, int] | None = None, max_rows: int = DEFAULT_MAX_ROWS) -> FileResult:
+def check_file(
+    path: str,
+    overrides: dict[str, int] | None = None,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    batch: int = 1,
+    optimizer: str = DEFAULT_OPTIMIZER,
+) -> FileResult:
     result = FileResult(path)
     if os.path.isdir(path):
         result.diagnostics.append(Diagnostic("error", "file", "no *.yaml or *.yml specs in this directory", path))
         return result
     try:
-        report = analyze_spec(load_text(read_text_file(path), path), max_rows)
+        report = batched(analyze_spec(load_text(read_text_file(path), path), max_rows), batch)
     except SpecError as error:
         result.diagnostics.append(error.diagnostic)
         return result
     result.report = report
-    result.budget = check_budget(report, report.budget, report.budget_positions, overrides)
+    result.budget = check_budget(report, report.budget, report.budget_positions, overrides, optimizer)
     result.diagnostics += budget_diagnostics(result.budget, path)
     result.diagnostics += report.warnings
     return result
@@ -122,5 +130,9 @@ def check_paths(
     overrides: dict[str, int] | None = None,
     strict: bool = False,
     max_rows: int = DEFAULT_MAX_ROWS,
+    batch: int = 1,
+    optimizer: str = DEFAULT_OPTIMIZER,
 ) -> CheckResult:
-    return CheckResult([check_file(path, overrides, max_rows) for path in expand_paths(arguments)], strict)
+    return CheckResult(
+        [check_file(path, overrides, max_rows, batch, optimizer) for path in expand_paths(arguments)], strict
+    )

@@ -62,9 +62,10 @@ def resolve_spec_path(spec: str) -> str:
     return spec
 
 
-def load_report(spec: str, max_rows: int | None) -> tuple[Any, str | None]:
-    """Analyze one spec argument; returns (report, source text). Raises SpecError."""
+def load_report(spec: str, max_rows: int | None, batch: int = 1) -> tuple[Any, str | None]:
+    """Analyze one spec argument for ``batch`` samples; returns (report, source text). Raises SpecError."""
     from . import spec as spec_module
+    from .batch import batched
     from .engine import DEFAULT_MAX_ROWS, analyze_spec
 
     target = resolve_spec_path(spec)
@@ -74,7 +75,7 @@ def load_report(spec: str, max_rows: int | None) -> tuple[Any, str | None]:
     else:
         source = spec_module.read_text_file(target)
         loaded = spec_module.load_text(source, spec if os.path.exists(spec) else target)
-    return analyze_spec(loaded, max_rows or DEFAULT_MAX_ROWS), source
+    return batched(analyze_spec(loaded, max_rows or DEFAULT_MAX_ROWS), batch), source
 
 
 def _source_of(spec: str) -> str | None:
@@ -111,6 +112,44 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def batch_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--batch",
+        type=click.IntRange(min=1),
+        default=1,
+        show_default=True,
+        help="Samples per pass: MACs, activation and peak memory scale with it; parameters don't.",
+    )(func)
+
+
+OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
+"""convcalc.training.OPTIMIZER_STATES' keys (a test keeps them equal; the CLI doesn't import it to start)."""
+
+
+def optimizer_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--optimizer", type=click.Choice(OPTIMIZERS), default="adamw", show_default=True, help=help
+    )
+
+
+def training_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = optimizer_option(
+        "Optimizer state for training memory: sgd none, momentum 1, adam/adamw 2 copies of the trainable params."
+    )(func)
+    func = click.option(
+        "--training",
+        is_flag=True,
+        help="Add backward MACs, saved activations and training memory (params + grads + optimizer + saved).",
+    )(func)
+    return func
+
+
+def _training_of(report: Any, optimizer: str) -> Any:
+    from .training import training_cost
+
+    return training_cost(report, optimizer)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="convcalc")
 def main() -> None:
@@ -138,26 +177,43 @@ def main() -> None:
     default=None,
     help="Cap on rows a spec may expand to [default: 1,000,000].",
 )
-def analyze(spec: str, fmt: str, layout: str, depth: int | None, explain: bool, max_rows: int | None) -> None:
+@batch_option
+@training_options
+def analyze(
+    spec: str,
+    fmt: str,
+    layout: str,
+    depth: int | None,
+    explain: bool,
+    max_rows: int | None,
+    batch: int,
+    training: bool,
+    optimizer: str,
+) -> None:
     """Analyze SPEC: per-layer table and totals.
 
     SPEC is a YAML file, '-' for standard input, or the name of a bundled
-    spec (see 'convcalc list').
+    spec (see 'convcalc list'). With --training, the cost of a training
+    step too (table and json formats).
 
     \b
     Example:
         convcalc analyze alexnet
         convcalc analyze specs/resnet50.yaml --depth 1
         convcalc analyze net.yaml --format json > report.json
+        convcalc analyze resnet50 --training --batch 32 --optimizer adamw --depth 0
     """
+    if training and fmt not in ("table", "json"):
+        raise click.UsageError("--training is shown in the table and json formats")
     try:
-        report, _ = load_report(spec, max_rows)
+        report, _ = load_report(spec, max_rows, batch)
     except SpecError as error:
         sys.exit(report_error(error, _source_of(spec)))
+    cost = _training_of(report, optimizer) if training else None
     if fmt == "json":
         from .render.json_report import render_json
 
-        click.echo(render_json(report), nl=False)
+        click.echo(render_json(report, cost), nl=False)
     elif fmt == "csv":
         from .render.csv_report import render_csv
 
@@ -174,7 +230,7 @@ def analyze(spec: str, fmt: str, layout: str, depth: int | None, explain: bool, 
     else:
         from .render.table import print_report
 
-        print_report(report, layout=layout, depth=depth, explain=explain)
+        print_report(report, layout=layout, depth=depth, explain=explain, training=cost)
 
 
 @main.command("list")
@@ -231,11 +287,19 @@ def _quantity(unit: str) -> Callable[[click.Context, click.Parameter, str | None
     help="Memory budget: parameter bytes + peak activation bytes, e.g. 120MB or 1GiB.",
 )
 @click.option(
+    "--max-training-memory",
+    callback=_quantity("bytes"),
+    help="Training memory budget: params + gradients + optimizer state + saved activations, e.g. 16GB.",
+)
+@click.option("--max-backward-macs", callback=_quantity("count"), help="Backward-pass MAC budget, e.g. 8.2G.")
+@click.option(
     "--max-rows",
     type=click.IntRange(min=1),
     default=None,
     help="Cap on rows a spec may expand to [default: 1,000,000].",
 )
+@batch_option
+@optimizer_option("The optimizer whose state training-memory budgets count (a spec's budget may name its own).")
 def check(
     paths: tuple[str, ...],
     fmt: str,
@@ -244,7 +308,11 @@ def check(
     max_macs: int | None,
     max_flops: int | None,
     max_memory: int | None,
+    max_training_memory: int | None,
+    max_backward_macs: int | None,
     max_rows: int | None,
+    batch: int,
+    optimizer: str,
 ) -> None:
     """Check specs for CI: every error, warning and exceeded budget, one line each.
 
@@ -257,17 +325,22 @@ def check(
         convcalc check specs/
         convcalc check 'models/**/*.yaml' --max-params 25.6M --strict
         convcalc check specs/ --format github
+        convcalc check resnet50.yaml --batch 32 --max-training-memory 16GB
     """
     from .check import check_paths
     from .engine import DEFAULT_MAX_ROWS
     from .render.check_output import RENDERERS
 
-    overrides = {
-        key: value
-        for key, value in (("params", max_params), ("macs", max_macs), ("flops", max_flops), ("memory", max_memory))
-        if value is not None
-    }
-    result = check_paths(list(paths), overrides, strict, max_rows or DEFAULT_MAX_ROWS)
+    limits = (
+        ("params", max_params),
+        ("macs", max_macs),
+        ("flops", max_flops),
+        ("memory", max_memory),
+        ("training_memory", max_training_memory),
+        ("backward_macs", max_backward_macs),
+    )
+    overrides = {key: value for key, value in limits if value is not None}
+    result = check_paths(list(paths), overrides, strict, max_rows or DEFAULT_MAX_ROWS, batch, optimizer)
     click.echo(RENDERERS[fmt](result), nl=False)
     sys.exit(result.exit_code)
 
@@ -441,7 +514,8 @@ def rf(layers: tuple[str, ...]) -> None:
     "--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Compare rows down to this depth."
 )
 @click.option("--max-rows", type=click.IntRange(min=1), default=None, help="Cap on rows a spec may expand to.")
-def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int, max_rows: int | None) -> None:
+@batch_option
+def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int, max_rows: int | None, batch: int) -> None:
     """Compare architectures side by side: totals with ratios, then rows.
 
     The first spec is the baseline ("3.15× fewer MACs" means fewer than it).
@@ -459,7 +533,7 @@ def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int, max
     reports = []
     for spec in specs:
         try:
-            reports.append(load_report(spec, max_rows)[0])
+            reports.append(load_report(spec, max_rows, batch)[0])
         except SpecError as error:
             sys.exit(report_error(error, _source_of(spec)))
     comparison = compare(reports, depth)

@@ -448,7 +448,7 @@ class Walker:
                 raise LayerError("value", f"output size {max(outcome.shape):,} is too large (> {MAX_INT:,})")
         except LayerError as exc:
             raise self.error(exc.code, exc.message, entry.position, path, scope) from None
-        return self.emit(rule.name, entry.position, path, flow, outcome, frozen)
+        return self.emit(rule.name, entry.position, path, flow, outcome, frozen, args)
 
     def checked_args(self, rule: LayerRule, entry: _Entry, path: tuple[str, ...], scope: _Scope) -> dict[str, Any]:
         """The entry's args checked against the rule; once per reading of the entry (see read_entry)."""
@@ -462,7 +462,14 @@ class Walker:
         return args
 
     def emit(
-        self, type_name: str, position: Position, path: tuple[str, ...], flow: _Flow, outcome: Outcome, frozen: bool
+        self,
+        type_name: str,
+        position: Position,
+        path: tuple[str, ...],
+        flow: _Flow,
+        outcome: Outcome,
+        frozen: bool,
+        args: dict[str, Any] | None = None,
     ) -> tuple[_Flow, _Totals]:
         nbytes = prod(outcome.shape) * self.element_bytes
         tensor = self.memory.allocate(nbytes)
@@ -488,6 +495,7 @@ class Walker:
                 receptive_field=outcome.rf,
                 warnings=warnings,
                 formulas=outcome.explain,
+                args=args,
             )
         )
         return _Flow(outcome.shape, outcome.rf, tensor), _Totals(
@@ -638,6 +646,9 @@ class Walker:
         else:
             out, totals = self.walk_residual(entry, path, flow, scope, frozen)
         self.close_row(index, entry.type, entry.position, path, flow, out, totals)
+        if entry.type != "sequence":
+            merge = "add" if entry.type == "residual" else self.parallel_merge(entry, path, scope)
+            self.rows[index].args = {"merge": merge}  # type: ignore[union-attr]
         return out, totals
 
     def walk_parallel(
@@ -650,9 +661,14 @@ class Walker:
             raise self.error("type", "branches must be a list of layer lists", entry.position, path, scope)
         if not branches.items:
             raise self.error("value", "parallel needs at least one branch", entry.position, path, scope)
+        merge = self.parallel_merge(entry, path, scope)
+        named = [(f"b{i}", branch) for i, branch in enumerate(branches.items, start=1)]
+        return self.merge_branches(named, merge, entry, path, flow, scope, frozen)
+
+    def parallel_merge(self, entry: _Entry, path: tuple[str, ...], scope: _Scope) -> str:
         merge = plain(resolve(entry.args.entries.get("merge", YScalar("concat")), scope, self, path, entry.position))
         if merge is None:
-            merge = "concat"
+            return "concat"
         if merge not in ("concat", "add", "mul"):
             raise self.error(
                 "value",
@@ -662,8 +678,7 @@ class Walker:
                 path,
                 scope,
             )
-        named = [(f"b{i}", branch) for i, branch in enumerate(branches.items, start=1)]
-        return self.merge_branches(named, merge, entry, path, flow, scope, frozen)
+        return merge
 
     def walk_residual(
         self, entry: _Entry, path: tuple[str, ...], flow: _Flow, scope: _Scope, frozen: bool

@@ -40,6 +40,7 @@ class Row(Record):
         "leaf",
         "warnings",
         "formulas",
+        "args",
     )
 
     def __init__(
@@ -59,6 +60,7 @@ class Row(Record):
         leaf: bool = True,
         warnings: tuple[Diagnostic, ...] = (),
         formulas: Callable[[], tuple[str, ...]] | tuple[str, ...] = (),
+        args: dict[str, Any] | None = None,
     ) -> None:
         self.name = name
         self.type = type
@@ -75,6 +77,8 @@ class Row(Record):
         self.leaf = leaf
         self.warnings = warnings
         self.formulas = formulas
+        self.args = args if args is not None else {}
+        """The layer's checked args (a parallel row's: its ``merge``)."""
 
     @property
     def explain(self) -> tuple[str, ...]:
@@ -191,6 +195,7 @@ class Report:
         budget: dict[str, Any] | None = None,
         budget_positions: dict[str, Position] | None = None,
         receptive_field: ReceptiveField | None = None,
+        batch: int = 1,
     ) -> None:
         self.name = name
         self.file = file
@@ -204,6 +209,8 @@ class Report:
         self.budget = budget if budget is not None else {}
         self.budget_positions = budget_positions if budget_positions is not None else {}
         self.receptive_field = receptive_field
+        self.batch = batch
+        """Samples per pass: MACs and activation bytes are for this many (convcalc.batch)."""
 
     def __repr__(self) -> str:
         return f"Report({self.name!r}, {len(self.rows)} rows, output {self.output_shape})"
@@ -251,6 +258,7 @@ class Report:
             "name": self.name,
             "file": self.file,
             "dtype": self.dtype,
+            "batch": self.batch,
             "input": list(self.input_shape),
             "output_shape": list(self.output_shape),
             "rows": [row.to_dict() for row in self.rows] if rows else [],

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 from json.encoder import encode_basestring
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..report import Report, Row
+
+if TYPE_CHECKING:
+    from ..training import Training
 
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -57,6 +60,16 @@ def render_document(
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-def render_json(report: Report) -> str:
+def render_json(report: Report, training: Training | None = None) -> str:
+    """The report; with ``training``, each row's ``backward_macs`` and ``saved_bytes``, the
+    training totals and the ``optimizer``."""
     data = report.to_dict(rows=False)
-    return render_document(data, [row_json(row) for row in report.rows])
+    if training is None:
+        return render_document(data, [row_json(row) for row in report.rows])
+    data = {**data, "optimizer": training.optimizer}
+    data["totals"] = {**data["totals"], **training.totals_dict()}
+    rows = [
+        f'{row_json(row)[:-1]}, "backward_macs": {cost.backward_macs}, "saved_bytes": {cost.saved_bytes}}}'
+        for row, cost in zip(report.rows, training.rows)
+    ]
+    return render_document(data, rows)

@@ -1,0 +1,201 @@
+"""Training cost against PyTorch: backward MACs and saved activations, measured live.
+
+Runs only where torch and torchvision import. Each torchvision model is built
+with weights=None, every activation module made non-in-place, put in train
+mode, and run forward and backward once on a random float32 batch of 8:
+
+- backward MACs: ``torch.utils.flop_counter.FlopCounterMode``'s total minus its
+  forward count, halved (it counts FLOPs = 2 x MACs). Its known fault in torch
+  2.14.1: a grouped or depthwise convolution's weight gradient is counted
+  ``groups`` times over; the excess, (groups - 1) x the conv's forward MACs
+  (counted analytically in a forward hook), is taken off.
+- saved bytes: ``torch.autograd.graph.saved_tensors_hooks`` sees every tensor
+  autograd keeps; each storage is counted once, parameters and buffers (model
+  state, not activations) left out. Dropout's masks are counted at one byte per
+  element, as CUDA's fused dropout keeps them (bool); a CPU run keeps float32
+  masks (docs/spec-format.md, "Training cost").
+
+The specs and torchvision models are the ones tests/test_against_torch.py
+holds equal in shapes, parameters and MACs. Checked with torch 2.14.1 /
+torchvision 0.29.1 (CPU).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="torch is not installed; the training cross-checks need it")
+torchvision = pytest.importorskip("torchvision", reason="torchvision is not installed; the cross-checks need it")
+from torch import nn  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+import convcalc  # noqa: E402
+from convcalc.batch import batched  # noqa: E402
+from convcalc.spec import load_file  # noqa: E402
+from convcalc.training import training_cost  # noqa: E402
+
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+BATCH = 8
+
+# spec file -> (torchvision builder, builder kwargs)
+MODELS: dict[str, tuple[str, dict[str, object]]] = {
+    "alexnet_torchvision": ("alexnet", {}),
+    "vgg11": ("vgg11", {}),
+    "resnet18": ("resnet18", {}),
+    "resnet50": ("resnet50", {}),
+    "mobilenet_v2": ("mobilenet_v2", {}),
+    "googlenet": ("googlenet", {"aux_logits": False, "init_weights": False}),
+}
+
+
+@dataclass(frozen=True)
+class Measured:
+    backward_macs: int
+    saved_bytes: int
+    frozen_params: int
+
+
+def build(stem: str) -> nn.Module:
+    builder, kwargs = MODELS[stem]
+    torch.manual_seed(0)
+    model = getattr(torchvision.models, builder)(weights=None, **kwargs).train()
+    for module in model.modules():
+        if hasattr(module, "inplace"):
+            module.inplace = False
+    return model
+
+
+def _conv_macs(module: nn.Conv2d, out: torch.Tensor) -> int:
+    return out.numel() * (module.in_channels // module.groups) * math.prod(module.kernel_size)
+
+
+def measure(model: nn.Module, shape: tuple[int, ...], frozen_params: int = 0) -> Measured:
+    """One training step's backward MACs and saved bytes; the first ``frozen_params``
+    parameters, in forward-call order, with requires_grad off."""
+    torch.set_num_threads(2)
+    if frozen_params:
+        _freeze_in_call_order(model, shape, frozen_params)
+    state = {t.untyped_storage().data_ptr() for t in [*model.parameters(), *model.buffers()]}
+    kept: dict[int, int] = {}
+    in_dropout = [False]
+    grouped_excess = [0]
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        storage = tensor.untyped_storage()
+        if storage.data_ptr() not in state:
+            nbytes = tensor.numel() if in_dropout[0] else storage.nbytes()
+            kept[storage.data_ptr()] = max(kept.get(storage.data_ptr(), 0), nbytes)
+        return tensor
+
+    def conv_hook(module: nn.Conv2d, inputs: tuple[torch.Tensor, ...], out: torch.Tensor) -> None:
+        if module.groups > 1 and module.weight.requires_grad:
+            grouped_excess[0] += (module.groups - 1) * _conv_macs(module, out)
+
+    def flag(value: bool):  # type: ignore[no-untyped-def]
+        def hook(*args: object) -> None:
+            in_dropout[0] = value
+
+        return hook
+
+    handles = []
+    for module in model.modules():
+        if isinstance(module, nn.Conv2d):
+            handles.append(module.register_forward_hook(conv_hook))
+        if isinstance(module, nn.Dropout):
+            handles += [module.register_forward_pre_hook(flag(True)), module.register_forward_hook(flag(False))]
+    x = torch.randn(BATCH, *shape)
+    try:
+        with FlopCounterMode(display=False) as counter:
+            with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+                out = model(x)
+            forward = counter.get_total_flops()
+            out.sum().backward()
+            total = counter.get_total_flops()
+    finally:
+        for handle in handles:
+            handle.remove()
+    flops = total - forward
+    assert flops % 2 == 0
+    return Measured(flops // 2 - grouped_excess[0], sum(kept.values()), frozen_params)
+
+
+def _freeze_in_call_order(model: nn.Module, shape: tuple[int, ...], count: int) -> None:
+    """requires_grad off for the first ``count`` parameters in the order the forward uses them."""
+    order: list[nn.Module] = []
+    handles = [
+        m.register_forward_hook(lambda module, i, o: order.append(module))
+        for m in model.modules()
+        if any(True for _ in m.parameters(recurse=False))
+    ]
+    with torch.no_grad():
+        model.eval()(torch.zeros(1, *shape))
+    model.train()
+    for handle in handles:
+        handle.remove()
+    frozen = 0
+    for module in order:
+        if frozen >= count:
+            break
+        for parameter in module.parameters(recurse=False):
+            parameter.requires_grad_(False)
+            frozen += parameter.numel()
+    assert frozen == count, f"the spec's frozen prefix ({count:,}) does not end at a torch module ({frozen:,})"
+
+
+@functools.lru_cache(maxsize=None)
+def torch_figures(stem: str) -> Measured:
+    return measure(build(stem), convcalc.analyze(SPECS / f"{stem}.yaml").input_shape)
+
+
+def convcalc_figures(report: convcalc.Report) -> Measured:
+    cost = training_cost(batched(report, BATCH))
+    return Measured(cost.backward_macs, cost.saved_activation_bytes, report.totals.frozen_params)
+
+
+STEMS = list(MODELS)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_backward_macs_equal_flop_counter(stem: str) -> None:
+    ours = convcalc_figures(convcalc.analyze(SPECS / f"{stem}.yaml"))
+    assert ours.backward_macs == torch_figures(stem).backward_macs
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_saved_bytes_within_one_percent(stem: str) -> None:
+    ours = convcalc_figures(convcalc.analyze(SPECS / f"{stem}.yaml")).saved_bytes
+    theirs = torch_figures(stem).saved_bytes
+    assert abs(ours - theirs) <= theirs / 100, f"convcalc {ours:,} vs torch {theirs:,} ({ours - theirs:+,})"
+
+
+def frozen_half(stem: str) -> convcalc.Report:
+    """The spec with its first half of top-level entries ``trainable: false``."""
+    import yaml
+
+    data = yaml.safe_load((SPECS / f"{stem}.yaml").read_text())
+    layers = data["layers"]
+    for index in range(len(layers) // 2):
+        entry = layers[index]
+        if isinstance(entry, str):
+            entry = {entry: {}}
+        ((kind, args),) = entry.items()
+        layers[index] = {kind: {**(args or {}), "trainable": False}}
+    assert load_file(SPECS / f"{stem}.yaml").name == data["name"]
+    return convcalc.analyze(data, file=f"{stem}-frozen-half.yaml")
+
+
+@pytest.mark.parametrize("stem", ["resnet18", "mobilenet_v2"])
+def test_first_half_frozen_equals_requires_grad_off(stem: str) -> None:
+    report = frozen_half(stem)
+    assert 0 < report.totals.frozen_params < report.totals.params
+    shape = report.input_shape
+    theirs = measure(build(stem), shape, frozen_params=report.totals.frozen_params)
+    ours = convcalc_figures(report)
+    assert ours.backward_macs == theirs.backward_macs
+    assert abs(ours.saved_bytes - theirs.saved_bytes) <= theirs.saved_bytes / 100
+    assert ours.backward_macs < convcalc_figures(convcalc.analyze(SPECS / f"{stem}.yaml")).backward_macs
