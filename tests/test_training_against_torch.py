@@ -167,10 +167,11 @@ def test_backward_macs_equal_flop_counter(stem: str) -> None:
 
 
 @pytest.mark.parametrize("stem", STEMS)
-def test_saved_bytes_within_one_percent(stem: str) -> None:
+def test_saved_bytes_equal_saved_tensor_hooks(stem: str) -> None:
+    """The issue asks for 1%; every declared rule holds exactly for these models."""
     ours = convcalc_figures(convcalc.analyze(SPECS / f"{stem}.yaml")).saved_bytes
     theirs = torch_figures(stem).saved_bytes
-    assert abs(ours - theirs) <= theirs / 100, f"convcalc {ours:,} vs torch {theirs:,} ({ours - theirs:+,})"
+    assert ours == theirs, f"convcalc {ours:,} vs torch {theirs:,} ({ours - theirs:+,})"
 
 
 def frozen_half(stem: str) -> convcalc.Report:
@@ -197,5 +198,5 @@ def test_first_half_frozen_equals_requires_grad_off(stem: str) -> None:
     theirs = measure(build(stem), shape, frozen_params=report.totals.frozen_params)
     ours = convcalc_figures(report)
     assert ours.backward_macs == theirs.backward_macs
-    assert abs(ours.saved_bytes - theirs.saved_bytes) <= theirs.saved_bytes / 100
+    assert ours.saved_bytes == theirs.saved_bytes
     assert ours.backward_macs < convcalc_figures(convcalc.analyze(SPECS / f"{stem}.yaml")).backward_macs
