@@ -64,7 +64,9 @@ def test_small_network_worked_by_hand() -> None:
 
 def test_a_tensor_kept_by_two_layers_counts_once() -> None:
     """ReLU keeps its output, the conv after it its input: one tensor."""
-    report = analyze_yaml("input: [2, 4, 4]\nlayers:\n  - conv: {filters: 2, kernel: 1}\n  - relu\n  - conv: {filters: 2, kernel: 1}\n")
+    report = analyze_yaml(
+        "input: [2, 4, 4]\nlayers:\n  - conv: {filters: 2, kernel: 1}\n  - relu\n  - conv: {filters: 2, kernel: 1}\n"
+    )
     cost = training_cost(report)
     kept = [c.saved_bytes for c in cost.rows]
     assert kept == [2 * 16 * 4, 2 * 16 * 4, 0]
@@ -231,7 +233,8 @@ def test_json_training_keys() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["batch"] == 4 and data["optimizer"] == "adamw"
-    for key in ("backward_macs", "saved_activation_bytes", "gradient_bytes", "optimizer_bytes", "training_memory_bytes"):
+    training_keys = ("backward_macs", "saved_activation_bytes", "gradient_bytes", "optimizer_bytes")
+    for key in (*training_keys, "training_memory_bytes"):
         assert isinstance(data["totals"][key], int)
     assert all({"backward_macs", "saved_bytes"} <= set(row) for row in data["rows"])
     totals = data["totals"]

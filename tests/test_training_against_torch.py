@@ -16,7 +16,9 @@ mode, and run forward and backward once on a random float32 batch of 8:
   masks (docs/spec-format.md, "Training cost").
 
 The specs and torchvision models are the ones tests/test_against_torch.py
-holds equal in shapes, parameters and MACs. Checked with torch 2.14.1 /
+holds equal in shapes, parameters and MACs. Then every layer type's
+declaration on its own, after a trainable 1x1 conv, against the torch module
+that does the same (merges as squeeze-and-excitation and an inception sum). Checked with torch 2.14.1 /
 torchvision 0.29.1 (CPU).
 """
 
@@ -200,3 +202,112 @@ def test_first_half_frozen_equals_requires_grad_off(stem: str) -> None:
     assert ours.backward_macs == theirs.backward_macs
     assert ours.saved_bytes == theirs.saved_bytes
     assert ours.backward_macs < convcalc_figures(convcalc.analyze(SPECS / f"{stem}.yaml")).backward_macs
+
+
+# --- every layer type's declaration, one at a time -------------------------------
+
+
+class _LayerNorm2d(nn.LayerNorm):
+    """convcalc's layernorm: over channels at each position, as torchvision's ConvNeXt writes it."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 2, 3, 1)
+        x = nn.functional.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class _SqueezeExcite(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.pool, self.conv, self.gate = nn.AdaptiveAvgPool2d(1), nn.Conv2d(4, 4, 1), nn.Sigmoid()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.gate(self.conv(self.pool(x)))
+
+
+class _Inception(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b = nn.Conv2d(4, 2, 1), nn.Sequential(nn.MaxPool2d(3, 1, 1), nn.Conv2d(4, 2, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.a(x), self.b(x)], 1) + x
+
+
+def _layer_cases() -> dict[str, tuple[str, object]]:
+    """convcalc entries (YAML) after a 1x1 conv on 4x6x6, and the torch module doing the same."""
+    cases: dict[str, tuple[str, object]] = {
+        name: (name, lambda m=module: m())
+        for name, module in {
+            "relu": nn.ReLU,
+            "relu6": nn.ReLU6,
+            "leakyrelu": nn.LeakyReLU,
+            "elu": nn.ELU,
+            "gelu": nn.GELU,
+            "silu": nn.SiLU,
+            "sigmoid": nn.Sigmoid,
+            "tanh": nn.Tanh,
+            "hardswish": nn.Hardswish,
+            "hardsigmoid": nn.Hardsigmoid,
+            "bn": lambda: nn.BatchNorm2d(4),
+            "prelu": nn.PReLU,
+            "gap": lambda: nn.AdaptiveAvgPool2d(1),
+            "globalmaxpool": lambda: nn.AdaptiveMaxPool2d(1),
+            "dropout": nn.Dropout,
+            "identity": nn.Identity,
+            "layernorm": lambda: _LayerNorm2d(4),
+        }.items()
+    }
+    cases.update(
+        {
+            "softmax": ("softmax", lambda: nn.Softmax(dim=1)),
+            "lrn": ("{lrn: {size: 5}}", lambda: nn.LocalResponseNorm(5)),
+            "groupnorm": ("{groupnorm: {groups: 2}}", lambda: nn.GroupNorm(2, 4)),
+            "maxpool": ("{maxpool: {kernel: 2}}", lambda: nn.MaxPool2d(2)),
+            "avgpool": ("{avgpool: {kernel: 2}}", lambda: nn.AvgPool2d(2)),
+            "adaptiveavgpool": ("{adaptiveavgpool: {output: 3}}", lambda: nn.AdaptiveAvgPool2d(3)),
+            "adaptivemaxpool": ("{adaptivemaxpool: {output: 3}}", lambda: nn.AdaptiveMaxPool2d(3)),
+            "pad-reflect": ("{pad: {padding: 1, mode: reflect}}", lambda: nn.ReflectionPad2d(1)),
+            "pad-replicate": ("{pad: {padding: 1, mode: replicate}}", lambda: nn.ReplicationPad2d(1)),
+            "pad-zeros": ("{pad: {padding: 1}}", lambda: nn.ZeroPad2d(1)),
+            "pad-circular": ("{pad: {padding: 1, mode: circular}}", lambda: nn.CircularPad2d(1)),
+            "upsample": ("{upsample: {scale: 2}}", lambda: nn.Upsample(scale_factor=2)),
+            "upsample-bilinear": (
+                "{upsample: {scale: 2, mode: bilinear}}",
+                lambda: nn.Upsample(scale_factor=2, mode="bilinear"),
+            ),
+            "deconv": ("{deconv: {filters: 4, kernel: 3, stride: 2}}", lambda: nn.ConvTranspose2d(4, 4, 3, 2)),
+            "conv-grouped": ("{conv: {filters: 4, kernel: 3, groups: 2}}", lambda: nn.Conv2d(4, 4, 3, groups=2)),
+            "flatten-fc": ("flatten, {fc: {units: 3}}", lambda: nn.Sequential(nn.Flatten(), nn.Linear(144, 3))),
+            "shuffle": ("{shuffle: {groups: 2}}", lambda: nn.ChannelShuffle(2)),
+            "droppath": (
+                "{droppath: {rate: 0.2}}",
+                lambda: torchvision.ops.StochasticDepth(0.2, "row"),
+            ),
+            "mul": (
+                "{parallel: {merge: mul, branches: [[], [gap, {conv: {filters: 4, kernel: 1}}, sigmoid]]}}",
+                _SqueezeExcite,
+            ),
+            "concat-add": (
+                "{residual: {main: [{parallel: {branches: [[{conv: {filters: 2, kernel: 1}}], "
+                "[{maxpool: {kernel: 3, stride: 1, padding: 1}}, {conv: {filters: 2, kernel: 1}}]]}}]}}",
+                _Inception,
+            ),
+        }
+    )
+    return cases
+
+
+LAYER_CASES = _layer_cases()
+
+
+@pytest.mark.parametrize("case", sorted(LAYER_CASES))
+def test_each_layer_type_after_a_trained_conv(case: str) -> None:
+    """Each declaration, after a trainable 1x1 conv (so the layer's input needs a gradient)."""
+    entries, module = LAYER_CASES[case]
+    text = f"input: [4, 6, 6]\nlayers: [{{conv: {{filters: 4, kernel: 1}}}}, {entries}]\n"
+    report = convcalc.analyze(text, file="t.yaml")
+    model = nn.Sequential(nn.Conv2d(4, 4, 1), module()).train()  # type: ignore[operator]
+    theirs = measure(model, (4, 6, 6))
+    ours = convcalc_figures(report)
+    assert (ours.backward_macs, ours.saved_bytes) == (theirs.backward_macs, theirs.saved_bytes)
