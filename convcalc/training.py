@@ -150,7 +150,7 @@ class _Costing:
     def leaf(self, index: int, row: Row, tensor: _Tensor) -> _Tensor:
         rule = RULES[row.type].autograd
         trainable = row.trainable_params > 0
-        if rule.view:
+        if rule.is_view(row.args):
             return tensor
         output = _Tensor(row.activation_bytes, grad=tensor.grad or trainable)
         if not output.grad:

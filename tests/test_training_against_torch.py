@@ -280,6 +280,11 @@ def _layer_cases() -> dict[str, tuple[str, object]]:
             "conv-grouped": ("{conv: {filters: 4, kernel: 3, groups: 2}}", lambda: nn.Conv2d(4, 4, 3, groups=2)),
             "flatten-fc": ("flatten, {fc: {units: 3}}", lambda: nn.Sequential(nn.Flatten(), nn.Linear(144, 3))),
             "shuffle": ("{shuffle: {groups: 2}}", lambda: nn.ChannelShuffle(2)),
+            "dropout-rate-0": ("{dropout: {rate: 0}}, relu", lambda: nn.Sequential(nn.Dropout(0.0), nn.ReLU())),
+            "droppath-rate-0": (
+                "droppath, relu6",
+                lambda: nn.Sequential(torchvision.ops.StochasticDepth(0.0, "row"), nn.ReLU6()),
+            ),
             "droppath": (
                 "{droppath: {rate: 0.2}}",
                 lambda: torchvision.ops.StochasticDepth(0.2, "row"),

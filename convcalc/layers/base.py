@@ -105,8 +105,9 @@ class Autograd(FrozenRecord):
     ``activation_products``: the part of its MACs that multiplies two activations
     (attention's scores and weighted sum): twice as many MACs again, one product
     per factor, wherever either factor needs a gradient.
-    ``view``: its output is a view of its input's storage (flatten, slices), not
-    a tensor of its own.
+    ``view``: its output is its input, or a view of its input's storage (flatten,
+    slices), not a tensor of its own; a function of the args where that depends
+    on them (dropout at rate 0 returns its input).
     """
 
     __slots__ = ("saved", "weight_products", "activation_products", "view")
@@ -116,12 +117,15 @@ class Autograd(FrozenRecord):
         saved: SavedRule = keeps_nothing,
         weight_products: bool = False,
         activation_products: Callable[[Args, Shape, Shape], int] | None = None,
-        view: bool = False,
+        view: bool | Callable[[Args], bool] = False,
     ) -> None:
         self.saved = saved
         self.weight_products = weight_products
         self.activation_products = activation_products
         self.view = view
+
+    def is_view(self, args: Args) -> bool:
+        return self.view(args) if callable(self.view) else self.view
 
 
 NO_BACKWARD = Autograd()

@@ -88,14 +88,22 @@ _simple("tanh", "hyperbolic tangent", autograd=KEEPS_OUTPUT)
 _simple("hardswish", "hard swish")
 _simple("hardsigmoid", "hard sigmoid")
 _simple("softmax", "softmax", {"dim": Arg(integer, 1)}, autograd=KEEPS_OUTPUT)
+def _rate_0(args: Args) -> bool:
+    """Dropout and stochastic depth at rate 0 return their input itself."""
+    return args["rate"] == 0
+
+
 _simple(
-    "dropout", "dropout", {"rate": Arg(real(0, 1, open_max=True), 0.5)}, autograd=Autograd(_dropout_saved)
+    "dropout",
+    "dropout",
+    {"rate": Arg(real(0, 1, open_max=True), 0.5)},
+    autograd=Autograd(_dropout_saved, view=_rate_0),
 )
 _simple(
     "droppath",
     "stochastic depth",
     {"rate": Arg(real(0, 1, open_max=True), 0.0)},
-    autograd=Autograd(_droppath_saved),
+    autograd=Autograd(_droppath_saved, view=_rate_0),
 )
 _simple(
     "lrn",
