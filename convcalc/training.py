@@ -21,6 +21,9 @@ The convention (docs/spec-format.md, "Training cost"):
 Which row's output another row reads comes from the rows' structure: in a
 list each row reads the one before; a branch reads its composite's input; a
 parallel or residual row merges its branches' outputs into a new tensor.
+That is the one place that knows how rows connect (``_Costing.node``): a
+report whose rows name the rows they read can feed ``leaf`` and ``merge``
+from those names instead, in row order.
 """
 
 from __future__ import annotations
