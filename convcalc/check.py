@@ -16,7 +16,7 @@ from .engine import DEFAULT_MAX_ROWS, analyze_spec
 from .errors import CANNOT_RUN_CODES, EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEM, Diagnostic, SpecError
 from .report import Report
 from .spec import load_text, read_text_file
-from .training import DEFAULT_OPTIMIZER
+from .optimizers import DEFAULT_OPTIMIZER
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 

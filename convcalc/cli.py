@@ -122,13 +122,15 @@ def batch_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
-"""convcalc.training.OPTIMIZER_STATES' keys (a test keeps them equal; the CLI doesn't import it to start)."""
-
-
 def optimizer_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    from .optimizers import DEFAULT_OPTIMIZER, OPTIMIZER_STATES
+
     return click.option(
-        "--optimizer", type=click.Choice(OPTIMIZERS), default="adamw", show_default=True, help=help
+        "--optimizer",
+        type=click.Choice(list(OPTIMIZER_STATES)),
+        default=DEFAULT_OPTIMIZER,
+        show_default=True,
+        help=help,
     )
 
 

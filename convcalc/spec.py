@@ -17,7 +17,7 @@ from .layers import RULES
 from .loader import YMap, YNode, YScalar, YSeq, duplicate_error, from_python, load_document, plain
 from .record import Record
 from .runtime import paused_gc, position_at
-from .training import OPTIMIZER_STATES
+from .optimizers import OPTIMIZER_STATES
 from .units import parse_quantity
 
 FORMAT_VERSION = 1

@@ -30,12 +30,10 @@ from __future__ import annotations
 
 from .layers import RULES
 from .layers.base import Saved
+from .optimizers import DEFAULT_OPTIMIZER, OPTIMIZER_STATES
 from .record import FrozenRecord
 from .report import Report, Row
 
-OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}
-"""Copies of the trainable parameters each optimizer keeps (Adam's ``step`` counters left out)."""
-DEFAULT_OPTIMIZER = "adamw"
 
 
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 from ..record import FrozenRecord
 from ..report import Report
-from ..training import OPTIMIZER_STATES
+from ..optimizers import OPTIMIZER_STATES
 from ..units import human, human_bytes
 from .common import jump_text, rf_text, shape_text, visible_rows
 
