@@ -196,7 +196,7 @@ def analyze(
 
     SPEC is a YAML file, '-' for standard input, or the name of a bundled
     spec (see 'convcalc list'). With --training, the cost of a training
-    step too (table and json formats).
+    step too (every format but html).
 
     \b
     Example:
@@ -205,8 +205,8 @@ def analyze(
         convcalc analyze net.yaml --format json > report.json
         convcalc analyze resnet50 --training --batch 32 --optimizer adamw --depth 0
     """
-    if training and fmt not in ("table", "json"):
-        raise click.UsageError("--training is shown in the table and json formats")
+    if training and fmt == "html":
+        raise click.UsageError("--training is shown in the table, json, csv and markdown formats, not html yet")
     try:
         report, _ = load_report(spec, max_rows, batch)
     except SpecError as error:
@@ -219,11 +219,11 @@ def analyze(
     elif fmt == "csv":
         from .render.csv_report import render_csv
 
-        click.echo(render_csv(report, layout, depth), nl=False)
+        click.echo(render_csv(report, layout, depth, cost), nl=False)
     elif fmt == "markdown":
         from .render.markdown import render_markdown
 
-        click.echo(render_markdown(report, layout, depth), nl=False)
+        click.echo(render_markdown(report, layout, depth, cost), nl=False)
     elif fmt == "html":
         from .draw import draw_report
         from .render.html import render_html

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import convcalc
+import convcalc.units
 from convcalc.batch import batched
 from convcalc.cli import main
 from convcalc.training import training_cost
@@ -258,10 +259,19 @@ def test_table_itemises_training_memory() -> None:
     assert "204,456,256 B" in result.output  # AdamW: 2 × 25,557,032 × 4
 
 
-def test_training_in_other_formats_is_a_usage_error() -> None:
-    result = CliRunner().invoke(main, ["analyze", "alexnet", "--training", "--format", "csv"])
-    assert result.exit_code == 2
-    assert "--training is shown in the table and json formats" in result.output
+def test_training_in_csv_and_markdown() -> None:
+    report = batched(convcalc.analyze(SPECS / "resnet18.yaml"), 2)
+    cost = training_cost(report, "sgd")
+    args = ["analyze", "resnet18", "--training", "--batch", "2", "--optimizer", "sgd", "--format"]
+    csv_text = CliRunner().invoke(main, [*args, "csv"]).output.splitlines()
+    assert csv_text[0].endswith(",backward_macs,saved_bytes")
+    fc = next(line for line in csv_text if line.startswith("fc,"))
+    assert fc.endswith(f",{cost.rows[-1].backward_macs},{cost.rows[-1].saved_bytes}")
+    markdown = CliRunner().invoke(main, [*args, "markdown"]).output
+    assert "| Backward MACs | Saved |" in markdown and "batch 2." in markdown
+    assert f"training memory {convcalc.units.human_bytes(cost.training_memory_bytes)}" in markdown
+    result = CliRunner().invoke(main, ["analyze", "alexnet", "--training", "--format", "html"])
+    assert result.exit_code == 2 and "not html yet" in result.output
 
 
 def _spec(tmp_path: Path, budget: str) -> Path:

@@ -5,8 +5,13 @@ from __future__ import annotations
 import csv
 import io
 
+from typing import TYPE_CHECKING
+
 from ..report import Report
 from .common import dims_text, shape_text, visible_rows
+
+if TYPE_CHECKING:
+    from ..training import Training
 
 HEADER = (
     "path",
@@ -29,12 +34,15 @@ HEADER = (
 )
 
 
-def render_csv(report: Report, layout: str = "hwc", depth: int | None = None) -> str:
+def render_csv(report: Report, layout: str = "hwc", depth: int | None = None, training: Training | None = None) -> str:
+    """With ``training``, two more columns: ``backward_macs`` and ``saved_bytes``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
+    writer.writerow(HEADER if training is None else (*HEADER, "backward_macs", "saved_bytes"))
+    costs = {} if training is None else {id(row): cost for row, cost in zip(report.rows, training.rows)}
     for row in visible_rows(report, depth):
         rf = row.receptive_field
+        cost = costs.get(id(row))
         writer.writerow(
             (
                 row.path_text,
@@ -55,5 +63,6 @@ def render_csv(report: Report, layout: str = "hwc", depth: int | None = None) ->
                 dims_text(rf.start),
                 len(row.warnings),
             )
+            + (() if cost is None else (cost.backward_macs, cost.saved_bytes))
         )
     return out.getvalue()
