@@ -11,6 +11,9 @@ from __future__ import annotations
 from copy import copy
 
 from .report import Report, Row
+from .runtime import paused_gc
+
+_ROW_SLOTS = Row.__slots__
 
 
 def batched(report: Report, batch: int) -> Report:
@@ -19,7 +22,8 @@ def batched(report: Report, batch: int) -> Report:
     if batch == report.batch:
         return report
     old = report.batch
-    rows = tuple(_scaled(row, old, batch) for row in report.rows)
+    with paused_gc():
+        rows = tuple(_scaled(row, old, batch) for row in report.rows)
     result = copy(report)
     result.__dict__.pop("totals", None)
     result.rows = rows
@@ -29,7 +33,9 @@ def batched(report: Report, batch: int) -> Report:
 
 
 def _scaled(row: Row, old: int, batch: int) -> Row:
-    scaled = copy(row)
+    scaled = Row.__new__(Row)
+    for name in _ROW_SLOTS:
+        setattr(scaled, name, getattr(row, name))
     scaled.macs = row.macs // old * batch
     scaled.activation_bytes = row.activation_bytes // old * batch
     return scaled

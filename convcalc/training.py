@@ -28,13 +28,14 @@ from those names instead, in row order.
 
 from __future__ import annotations
 
+from math import prod
+
 from .layers import RULES
 from .layers.base import Saved
 from .optimizers import DEFAULT_OPTIMIZER, OPTIMIZER_STATES
 from .record import FrozenRecord
 from .report import Report, Row
-
-
+from .runtime import paused_gc
 
 
 class RowCost(FrozenRecord):
@@ -122,7 +123,7 @@ class _Costing:
 
     def run(self) -> None:
         rows = self.report.rows
-        network_input = _Tensor(_elements(self.report.input_shape) * self.dtype_bytes * self.batch, grad=False)
+        network_input = _Tensor(prod(self.report.input_shape) * self.dtype_bytes * self.batch, grad=False)
         index = 0
         current = network_input
         while index < len(rows):
@@ -158,9 +159,9 @@ class _Costing:
             return output
         saved = rule.saved(row.args, row.input_shape, row.output_shape)
         saved_bytes = self.keep(saved, [tensor], output, trainable)
-        products = rule.activation_products(row.args, row.input_shape, row.output_shape) * self.batch if (
-            rule.activation_products
-        ) else 0
+        products = 0
+        if rule.activation_products is not None:
+            products = rule.activation_products(row.args, row.input_shape, row.output_shape) * self.batch
         weight_macs = row.macs - products if rule.weight_products else 0
         backward = weight_macs * (int(tensor.grad) + int(trainable)) + 2 * products
         self.backward_total += backward
@@ -170,7 +171,7 @@ class _Costing:
     def merge(self, index: int, row: Row, inputs: list[_Tensor]) -> _Tensor:
         """A parallel or residual row's merge: concat and add keep nothing; mul keeps each
         factor for the other's gradient."""
-        output = _Tensor(_elements(row.output_shape) * self.dtype_bytes * self.batch, any(t.grad for t in inputs))
+        output = _Tensor(prod(row.output_shape) * self.dtype_bytes * self.batch, any(t.grad for t in inputs))
         if output.grad and row.args.get("merge") == "mul":
             saved = tuple(Saved("input", 0, needed_for="other", index=i) for i in range(len(inputs)))
             self.costs[index] = RowCost(0, self.keep(saved, inputs, output, trainable=False))
@@ -194,13 +195,6 @@ class _Costing:
                 added += tensor.nbytes
         self.saved_total += added
         return added
-
-
-def _elements(shape: tuple[int, ...]) -> int:
-    total = 1
-    for size in shape:
-        total *= size
-    return total
 
 
 def _children(rows: tuple[Row, ...], index: int) -> list[int]:
@@ -227,7 +221,8 @@ def training_cost(report: Report, optimizer: str = DEFAULT_OPTIMIZER) -> Trainin
     if optimizer not in OPTIMIZER_STATES:
         raise ValueError(f"unknown optimizer {optimizer!r} (known: {', '.join(OPTIMIZER_STATES)})")
     costing = _Costing(report)
-    costing.run()
+    with paused_gc():
+        costing.run()
     totals = report.totals
     gradient_bytes = totals.trainable_params * report.dtype_bytes
     return Training(
