@@ -517,7 +517,17 @@ def rf(layers: tuple[str, ...]) -> None:
 )
 @click.option("--max-rows", type=click.IntRange(min=1), default=None, help="Cap on rows a spec may expand to.")
 @batch_option
-def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int, max_rows: int | None, batch: int) -> None:
+@training_options
+def compare_specs(
+    specs: tuple[str, ...],
+    fmt: str,
+    layout: str,
+    depth: int,
+    max_rows: int | None,
+    batch: int,
+    training: bool,
+    optimizer: str,
+) -> None:
     """Compare architectures side by side: totals with ratios, then rows.
 
     The first spec is the baseline ("3.15× fewer MACs" means fewer than it).
@@ -527,6 +537,7 @@ def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int, max
     Example:
         convcalc compare specs/inception_naive.yaml specs/inception_bottleneck.yaml
         convcalc compare resnet18 resnet50 resnet152 --format markdown
+        convcalc compare resnet50 mobilenet_v2 --training --batch 32
     """
     from .compare import compare
 
@@ -538,7 +549,7 @@ def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int, max
             reports.append(load_report(spec, max_rows, batch)[0])
         except SpecError as error:
             sys.exit(report_error(error, _source_of(spec)))
-    comparison = compare(reports, depth)
+    comparison = compare(reports, depth, optimizer if training else None)
     from .render import compare_output
 
     if fmt == "json":

@@ -105,13 +105,30 @@ def label(report: Report) -> str:
     return stem if stem and not stem.startswith("<") else report.name
 
 
-def compare(reports: list[Report], depth: int | None = 1) -> Comparison:
-    """Totals of every report, and the rows (down to ``depth``) in spec order of the first."""
+TRAINING_METRICS = (
+    ("backward_macs", "Backward MACs", "count", "backward MACs"),
+    ("saved_activation_bytes", "Saved activations", "bytes", "saved activations"),
+    ("training_memory_bytes", "Training memory", "bytes", "training memory"),
+)
+"""With ``optimizer``: one training step's (convcalc.training)."""
+
+
+def compare(reports: list[Report], depth: int | None = 1, optimizer: str | None = None) -> Comparison:
+    """Totals of every report, and the rows (down to ``depth``) in spec order of the first;
+    with ``optimizer``, the training step's cost too."""
     totals = [r.totals for r in reports]
     metrics = tuple(
         MetricLine(key, title, unit, noun, tuple(int(getattr(t, key)) for t in totals))
         for key, title, unit, noun in METRICS
     )
+    if optimizer is not None:
+        from .training import training_cost
+
+        costs = [training_cost(r, optimizer) for r in reports]
+        metrics += tuple(
+            MetricLine(key, title, unit, noun, tuple(int(getattr(c, key)) for c in costs))
+            for key, title, unit, noun in TRAINING_METRICS
+        )
     by_path = [{row.path_text: row for row in r.rows} for r in reports]
     order: list[str] = []
     seen: set[str] = set()

@@ -235,7 +235,7 @@ class Report:
             activation_bytes=activation,
             peak_activation_bytes=self.peak_activation_bytes,
             param_bytes=params * self.dtype_bytes,
-            activations=counted,
+            activations=counted * self.batch,
         )
 
     @property

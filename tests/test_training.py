@@ -174,6 +174,7 @@ def test_batch_scales_macs_and_activations_not_params() -> None:
     assert eight.totals.macs == 8 * one.totals.macs
     assert eight.totals.activation_bytes == 8 * one.totals.activation_bytes
     assert eight.totals.peak_activation_bytes == 8 * one.totals.peak_activation_bytes
+    assert eight.totals.activations == 8 * one.totals.activations
     assert [r.output_shape for r in eight.rows] == [r.output_shape for r in one.rows]
     assert batched(eight, 2).totals.macs == 2 * one.totals.macs
     assert batched(one, 1) is one
@@ -325,3 +326,11 @@ def test_compare_at_a_batch() -> None:
         assert b["totals"]["macs"] == 8 * a["totals"]["macs"]
         assert b["totals"]["peak_activation_bytes"] == 8 * a["totals"]["peak_activation_bytes"]
         assert b["totals"]["params"] == a["totals"]["params"]
+    metrics = {m["key"]: m["values"] for m in eight["metrics"]}
+    assert "training_memory_bytes" not in metrics
+    args = ["compare", "resnet18", "resnet50", "--batch", "8", "--training", "--format", "json"]
+    trained = CliRunner().invoke(main, args)
+    values = {m["key"]: m["values"] for m in json.loads(trained.output)["metrics"]}
+    reports = [batched(convcalc.analyze(SPECS / f"{stem}.yaml"), 8) for stem in ("resnet18", "resnet50")]
+    assert values["training_memory_bytes"] == [training_cost(r).training_memory_bytes for r in reports]
+    assert values["backward_macs"] == [training_cost(r).backward_macs for r in reports]
