@@ -196,7 +196,7 @@ def analyze(
 
     SPEC is a YAML file, '-' for standard input, or the name of a bundled
     spec (see 'convcalc list'). With --training, the cost of a training
-    step too (every format but html).
+    step too.
 
     \b
     Example:
@@ -205,8 +205,6 @@ def analyze(
         convcalc analyze net.yaml --format json > report.json
         convcalc analyze resnet50 --training --batch 32 --optimizer adamw --depth 0
     """
-    if training and fmt == "html":
-        raise click.UsageError("--training is shown in the table, json, csv and markdown formats, not html yet")
     try:
         report, _ = load_report(spec, max_rows, batch)
     except SpecError as error:
@@ -228,7 +226,7 @@ def analyze(
         from .draw import draw_report
         from .render.html import render_html
 
-        click.echo(render_html(report, layout, depth, explain, drawing=draw_report(report)), nl=False)
+        click.echo(render_html(report, layout, depth, explain, drawing=draw_report(report), training=cost), nl=False)
     else:
         from .render.table import print_report
 

@@ -260,7 +260,7 @@ def test_table_itemises_training_memory() -> None:
     assert "204,456,256 B" in result.output  # AdamW: 2 × 25,557,032 × 4
 
 
-def test_training_in_csv_and_markdown() -> None:
+def test_training_in_csv_markdown_and_html() -> None:
     report = batched(convcalc.analyze(SPECS / "resnet18.yaml"), 2)
     cost = training_cost(report, "sgd")
     args = ["analyze", "resnet18", "--training", "--batch", "2", "--optimizer", "sgd", "--format"]
@@ -271,8 +271,9 @@ def test_training_in_csv_and_markdown() -> None:
     markdown = CliRunner().invoke(main, [*args, "markdown"]).output
     assert "| Backward MACs | Saved |" in markdown and "batch 2." in markdown
     assert f"training memory {convcalc.units.human_bytes(cost.training_memory_bytes)}" in markdown
-    result = CliRunner().invoke(main, ["analyze", "alexnet", "--training", "--format", "html"])
-    assert result.exit_code == 2 and "not html yet" in result.output
+    html = CliRunner().invoke(main, [*args, "html"]).output
+    assert "<th class=num>Backward MACs</th><th class=num>Saved</th>" in html and "batch 2" in html
+    assert f"{cost.training_memory_bytes:,} B the four above" in html
 
 
 def _spec(tmp_path: Path, budget: str) -> Path:
