@@ -19,8 +19,9 @@ What it measures, side by side:
    script next to ``sys.executable`` (when there is one).
 2. The engine alone through the Python API: ``analyze_spec`` on resnet152
    already loaded (``convcalc.load`` once).
-3. Generated specs of 1k, 10k and 100k rows in three shapes (deep sequence,
-   wide parallel blocks, nested blocks with repeat), built as dicts and
+3. Generated specs of 1k, 10k and 100k rows in four shapes (deep sequence,
+   wide parallel blocks, nested blocks with repeat, a graph with skips
+   thousands of rows long), built as dicts and
    passed through ``convcalc.load(dict)`` and ``analyze_spec``. Each
    (shape, size) runs in a child process of its own, which reports the
    times, the ``ru_maxrss`` growth of its first load+analyze (the honest
@@ -59,7 +60,7 @@ from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (1_000, 10_000, 100_000)
-SHAPES = ("deep", "wide", "nested")
+SHAPES = ("deep", "wide", "nested", "graph")
 ENGINE_MAX_ROWS = 10**7
 TORCH_PYTHON_CANDIDATES = ("/work/torchvenv/bin/python",)
 TORCHINFO_CODE = (
@@ -145,7 +146,36 @@ def nested_spec(rows: int) -> dict[str, Any]:
     }
 
 
-BUILDERS: dict[str, Callable[[int], dict[str, Any]]] = {"deep": deep_spec, "wide": wide_spec, "nested": nested_spec}
+GRAPH_SKIP_EVERY = 10
+GRAPH_SKIP_SPAN = 2_500
+
+
+def graph_spec(rows: int) -> dict[str, Any]:
+    """(d) A graph with long-range references (issue 10): conv, bn, relu, ... as (a), but every
+    tenth entry an ``add`` reading the entry before and the first conv at most 2,500 rows back
+    (skips spanning thousands of nodes; about 250 skip tensors alive at once)."""
+    layers: list[Any] = []
+    conv_rows: list[int] = []
+    back = 0  # index into conv_rows of the first conv within the span
+    for i in range(rows):
+        if i % GRAPH_SKIP_EVERY == GRAPH_SKIP_EVERY - 1 and conv_rows:
+            while conv_rows[back] < i - GRAPH_SKIP_SPAN:
+                back += 1
+            layers.append({"add": {"from": [-1, f"conv{back + 1}"]}})
+        elif i % 3 == 0:
+            conv_rows.append(i)
+            layers.append(_conv())
+        else:
+            layers.append("bn" if i % 3 == 1 else "relu")
+    return {"convcalc": 1, "name": f"graph-{rows}", "input": [16, 8, 8], "layers": layers}
+
+
+BUILDERS: dict[str, Callable[[int], dict[str, Any]]] = {
+    "deep": deep_spec,
+    "wide": wide_spec,
+    "nested": nested_spec,
+    "graph": graph_spec,
+}
 
 
 def _maxrss_bytes() -> int:

@@ -1,7 +1,7 @@
 """Training cost: backward MACs, saved activations and training memory of a report.
 
-Reads a finished report (rows, their args and shapes, at its batch size) and
-the layer rules' autograd declarations (``LayerRule.autograd``); nothing else.
+Reads a finished report (at its batch size), the graph it was evaluated from
+and the layer rules' autograd declarations (``LayerRule.autograd``).
 The convention (docs/spec-format.md, "Training cost"):
 
 - A tensor needs a gradient when a trainable parameter lies before it: the
@@ -18,19 +18,17 @@ The convention (docs/spec-format.md, "Training cost"):
 - Training memory: parameters + gradients of the trainable ones + optimizer
   state + saved activations, at the spec's dtype.
 
-Which row's output another row reads comes from the rows' structure: in a
-list each row reads the one before; a branch reads its composite's input; a
-parallel or residual row merges its branches' outputs into a new tensor.
-That is the one place that knows how rows connect (``_Costing.node``): a
-report whose rows name the rows they read can feed ``leaf`` and ``merge``
-from those names instead, in row order.
+Which tensor each layer reads, its args and whether it is frozen come from
+the graph the report was evaluated from (``report.graph``: nodes in
+topological order, merges included); sizes and MACs from the report's rows.
+A group row (composite, branch, block use) costs the sum of what it groups.
 """
 
 from __future__ import annotations
 
 from math import prod
 
-from .layers import RULES
+from .graph import GROUP, INPUT, Node
 from .layers.base import Saved
 from .optimizers import DEFAULT_OPTIMIZER, OPTIMIZER_STATES
 from .record import FrozenRecord
@@ -113,68 +111,86 @@ class _Tensor:
 
 
 class _Costing:
+    """One pass over the report's graph in node order (topological), as the forward runs."""
+
     def __init__(self, report: Report) -> None:
+        graph = report.graph
+        if graph is None:
+            raise ValueError("the training cost needs a report evaluated from a graph (convcalc.analyze gives one)")
         self.report = report
+        self.nodes = graph.nodes
         self.batch = report.batch
         self.dtype_bytes = report.dtype_bytes
-        self.costs: list[RowCost] = [NOTHING] * len(report.rows)
         self.saved_total = 0
         self.backward_total = 0
+        self.row_at = [-1] * len(self.nodes)
+        """The report row of each node (-1: a network input or a hidden merge)."""
+        count = 0
+        for index, node in enumerate(self.nodes):
+            if node.kind != INPUT and node.row:
+                self.row_at[index] = count
+                count += 1
+        if count != len(report.rows):
+            raise ValueError("the report's rows are not its graph's")
+        self.shapes = self.output_shapes()
+        self.costs: list[RowCost] = [NOTHING] * len(self.nodes)
+
+    def output_shapes(self) -> list[tuple[int, ...]]:
+        """Each node's output shape: its row's; a hidden merge's is the output of the group it closes."""
+        rows = self.report.rows
+        shapes: list[tuple[int, ...]] = [()] * len(self.nodes)
+        for index, node in enumerate(self.nodes):
+            if node.kind == INPUT:
+                shapes[index] = node.args["shape"]
+            elif self.row_at[index] >= 0:
+                shapes[index] = rows[self.row_at[index]].output_shape
+        for index, node in enumerate(self.nodes):
+            if node.kind == GROUP and not shapes[node.output]:
+                shapes[node.output] = rows[self.row_at[index]].output_shape
+        return shapes
 
     def run(self) -> None:
-        rows = self.report.rows
-        network_input = _Tensor(prod(self.report.input_shape) * self.dtype_bytes * self.batch, grad=False)
-        index = 0
-        current = network_input
-        while index < len(rows):
-            current, index = self.node(index, current)
+        tensors: list[_Tensor | None] = [None] * len(self.nodes)
+        for index, node in enumerate(self.nodes):
+            if node.kind == INPUT:
+                tensors[index] = _Tensor(self.nbytes(self.shapes[index]), grad=False)
+            elif node.kind != GROUP:
+                tensors[index] = self.layer(index, node, [tensors[t] for t in node.inputs])  # type: ignore[misc]
 
-    def node(self, index: int, tensor: _Tensor) -> tuple[_Tensor, int]:
-        """Cost row ``index`` (and its subtree) reading ``tensor``; its output and the next row's index."""
-        row = self.report.rows[index]
-        if row.leaf:
-            return self.leaf(index, row, tensor), index + 1
-        children = _children(self.report.rows, index)
-        end = children[-1] + _subtree_size(self.report.rows, children[-1]) if children else index + 1
-        if row.type in ("parallel", "residual"):
-            outputs = [self.node(child, tensor)[0] for child in children]
-            output = self.merge(index, row, outputs)
-        else:
-            output = tensor
-            for child in children:
-                output, _ = self.node(child, output)
-        own = self.costs[index]
-        total_macs = own.backward_macs + sum(self.costs[c].backward_macs for c in children)
-        total_saved = own.saved_bytes + sum(self.costs[c].saved_bytes for c in children)
-        self.costs[index] = RowCost(total_macs, total_saved)
-        return output, end
+    def nbytes(self, shape: tuple[int, ...]) -> int:
+        return prod(shape) * self.dtype_bytes * self.batch
 
-    def leaf(self, index: int, row: Row, tensor: _Tensor) -> _Tensor:
-        rule = RULES[row.type].autograd
-        trainable = row.trainable_params > 0
-        if rule.is_view(row.args):
-            return tensor
-        output = _Tensor(row.activation_bytes, grad=tensor.grad or trainable)
+    def trainable(self, node: Node, index: int) -> bool:
+        """It has parameters that learn: its own, or those of the row it shares."""
+        owner = node.share if node.share >= 0 else index
+        at = self.row_at[owner]
+        return at >= 0 and not node.frozen and self.report.rows[at].trainable_params > 0
+
+    def layer(self, index: int, node: Node, inputs: list[_Tensor]) -> _Tensor:
+        rule = node.rule
+        assert rule is not None
+        autograd = rule.autograd
+        if autograd.is_view(node.args):
+            return inputs[0]
+        trainable = self.trainable(node, index)
+        output = _Tensor(self.nbytes(self.shapes[index]), grad=trainable or any(t.grad for t in inputs))
         if not output.grad:
             return output
-        saved = rule.saved(row.args, row.input_shape, row.output_shape)
-        saved_bytes = self.keep(saved, [tensor], output, trainable)
+        if autograd.keeps_factors:
+            saved = tuple(Saved("input", 0, needed_for="other", index=i) for i in range(len(inputs)))
+        else:
+            saved = autograd.saved(node.args, self.shapes[node.inputs[0]], self.shapes[index])
+        saved_bytes = self.keep(saved, inputs, output, trainable)
+        at = self.row_at[index]
+        macs = self.report.rows[at].macs if at >= 0 else 0
         products = 0
-        if rule.activation_products is not None:
-            products = rule.activation_products(row.args, row.input_shape, row.output_shape) * self.batch
-        weight_macs = row.macs - products if rule.weight_products else 0
-        backward = weight_macs * (int(tensor.grad) + int(trainable)) + 2 * products
+        if autograd.activation_products is not None:
+            products = autograd.activation_products(node.args, self.shapes[node.inputs[0]], self.shapes[index])
+            products *= self.batch
+        weight_macs = macs - products if autograd.weight_products else 0
+        backward = weight_macs * (int(inputs[0].grad) + int(trainable)) + 2 * products
         self.backward_total += backward
         self.costs[index] = RowCost(backward, saved_bytes)
-        return output
-
-    def merge(self, index: int, row: Row, inputs: list[_Tensor]) -> _Tensor:
-        """A parallel or residual row's merge: concat and add keep nothing; mul keeps each
-        factor for the other's gradient."""
-        output = _Tensor(prod(row.output_shape) * self.dtype_bytes * self.batch, any(t.grad for t in inputs))
-        if output.grad and row.args.get("merge") == "mul":
-            saved = tuple(Saved("input", 0, needed_for="other", index=i) for i in range(len(inputs)))
-            self.costs[index] = RowCost(0, self.keep(saved, inputs, output, trainable=False))
         return output
 
     def keep(self, saved: tuple[Saved, ...], inputs: list[_Tensor], output: _Tensor, trainable: bool) -> int:
@@ -196,24 +212,22 @@ class _Costing:
         self.saved_total += added
         return added
 
-
-def _children(rows: tuple[Row, ...], index: int) -> list[int]:
-    """Indices of the direct children of the composite row ``index`` (rows are in pre-order)."""
-    depth = rows[index].depth
-    found = []
-    child = index + 1
-    while child < len(rows) and rows[child].depth > depth:
-        found.append(child)
-        child += _subtree_size(rows, child)
-    return found
-
-
-def _subtree_size(rows: tuple[Row, ...], index: int) -> int:
-    depth = rows[index].depth
-    end = index + 1
-    while end < len(rows) and rows[end].depth > depth:
-        end += 1
-    return end - index
+    def row_costs(self) -> tuple[RowCost, ...]:
+        """Each row's cost; a group row's is the sum over the nodes it groups (prefix sums)."""
+        macs = [0]
+        saved = [0]
+        for cost in self.costs:
+            macs.append(macs[-1] + cost.backward_macs)
+            saved.append(saved[-1] + cost.saved_bytes)
+        rows: list[RowCost] = []
+        for index, node in enumerate(self.nodes):
+            if self.row_at[index] < 0:
+                continue
+            if node.kind == GROUP:
+                rows.append(RowCost(macs[node.end] - macs[index + 1], saved[node.end] - saved[index + 1]))
+            else:
+                rows.append(self.costs[index])
+        return tuple(rows)
 
 
 def training_cost(report: Report, optimizer: str = DEFAULT_OPTIMIZER) -> Training:
@@ -223,12 +237,13 @@ def training_cost(report: Report, optimizer: str = DEFAULT_OPTIMIZER) -> Trainin
     costing = _Costing(report)
     with paused_gc():
         costing.run()
+        rows = costing.row_costs()
     totals = report.totals
     gradient_bytes = totals.trainable_params * report.dtype_bytes
     return Training(
         optimizer=optimizer,
         batch=report.batch,
-        rows=tuple(costing.costs),
+        rows=rows,
         backward_macs=costing.backward_total,
         saved_activation_bytes=costing.saved_total,
         param_bytes=totals.param_bytes,

@@ -24,6 +24,8 @@ Shape = tuple[int, ...]
 Args = dict[str, Any]
 Evaluate = Callable[[Args, Shape, ReceptiveField], "Outcome"]
 SavedRule = Callable[[Args, Shape, Shape], "tuple[Saved, ...]"]
+Combine = Callable[[Args, list[Shape], list[ReceptiveField], list[str]], "Outcome"]
+"""A merge's evaluation: the shapes and fields of its inputs, and their labels for messages."""
 
 
 class Outcome(Record):
@@ -108,9 +110,11 @@ class Autograd(FrozenRecord):
     ``view``: its output is its input, or a view of its input's storage (flatten,
     slices), not a tensor of its own; a function of the args where that depends
     on them (dropout at rate 0 returns its input).
+    ``keeps_factors``: a product of its inputs (``mul``): it keeps each input
+    wherever another one needs a gradient (``saved`` is then unused).
     """
 
-    __slots__ = ("saved", "weight_products", "activation_products", "view")
+    __slots__ = ("saved", "weight_products", "activation_products", "view", "keeps_factors")
 
     def __init__(
         self,
@@ -118,11 +122,13 @@ class Autograd(FrozenRecord):
         weight_products: bool = False,
         activation_products: Callable[[Args, Shape, Shape], int] | None = None,
         view: bool | Callable[[Args], bool] = False,
+        keeps_factors: bool = False,
     ) -> None:
         self.saved = saved
         self.weight_products = weight_products
         self.activation_products = activation_products
         self.view = view
+        self.keeps_factors = keeps_factors
 
     def is_view(self, args: Args) -> bool:
         return self.view(args) if callable(self.view) else self.view
@@ -133,7 +139,9 @@ NO_BACKWARD = Autograd()
 
 class LayerRule(Record):
     """A layer type. ``simple``: zero parameters and shape-preserving, so usable as
-    another layer's ``activation``. ``autograd``: what its backward keeps and costs."""
+    another layer's ``activation``. ``combine``: set for merges, which read
+    ``least_inputs`` or more tensors (``evaluate`` is then unused). ``autograd``:
+    what its backward keeps and costs."""
 
     __slots__ = (
         "name",
@@ -145,6 +153,8 @@ class LayerRule(Record):
         "takes_activation",
         "simple",
         "autograd",
+        "combine",
+        "least_inputs",
     )
 
     def __init__(
@@ -158,6 +168,8 @@ class LayerRule(Record):
         takes_activation: bool = False,
         simple: bool = False,
         autograd: Autograd = NO_BACKWARD,
+        combine: Combine | None = None,
+        least_inputs: int = 1,
     ) -> None:
         self.name = name
         self.evaluate = evaluate
@@ -168,6 +180,8 @@ class LayerRule(Record):
         self.takes_activation = takes_activation
         self.simple = simple
         self.autograd = autograd
+        self.combine = combine
+        self.least_inputs = least_inputs
 
 
 RULES: dict[str, LayerRule] = {}

@@ -7,8 +7,10 @@ import io
 
 from typing import TYPE_CHECKING
 
+from ..explain import by_row
 from ..report import Report
 from .common import dims_text, shape_text, visible_rows
+from .escape import csv_row
 
 if TYPE_CHECKING:
     from ..training import Training
@@ -31,38 +33,56 @@ HEADER = (
     "rf_jump",
     "rf_start",
     "warnings",
+    "inputs",
+    "output",
 )
 
 
-def render_csv(report: Report, layout: str = "hwc", depth: int | None = None, training: Training | None = None) -> str:
-    """With ``training``, two more columns: ``backward_macs`` and ``saved_bytes``."""
+def render_csv(
+    report: Report,
+    layout: str = "hwc",
+    depth: int | None = None,
+    explain: bool = False,
+    training: Training | None = None,
+) -> str:
+    """One line per row; with ``training`` two more columns, ``backward_macs`` and ``saved_bytes``;
+    with ``explain`` a last column holds the worked formulas, ``; ``-separated."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER if training is None else (*HEADER, "backward_macs", "saved_bytes"))
+    trained = ("backward_macs", "saved_bytes") if training is not None else ()
+    writer.writerow(HEADER + trained + (("explain",) if explain else ()))
+    worked = by_row(report) if explain else {}
     costs = {} if training is None else {id(row): cost for row, cost in zip(report.rows, training.rows)}
+    outputs = {name for name, _ in report.outputs}
     for row in visible_rows(report, depth):
         rf = row.receptive_field
-        cost = costs.get(id(row))
+        extra = ("; ".join(worked[id(row)]),) if explain else ()
+        if costs:
+            extra = (costs[id(row)].backward_macs, costs[id(row)].saved_bytes, *extra)
         writer.writerow(
-            (
-                row.path_text,
-                row.name,
-                row.type,
-                row.depth,
-                row.position.line,
-                row.position.column,
-                shape_text(row.output_shape, layout),
-                row.params,
-                row.trainable_params,
-                row.buffers,
-                row.macs,
-                row.flops,
-                row.activation_bytes,
-                dims_text(rf.size),
-                dims_text(rf.jump),
-                dims_text(rf.start),
-                len(row.warnings),
+            csv_row(
+                (
+                    row.path_text,
+                    row.name,
+                    row.type,
+                    row.depth,
+                    row.position.line,
+                    row.position.column,
+                    shape_text(row.output_shape, layout),
+                    row.params,
+                    row.trainable_params,
+                    row.buffers,
+                    row.macs,
+                    row.flops,
+                    row.activation_bytes,
+                    dims_text(rf.size),
+                    dims_text(rf.jump),
+                    dims_text(rf.start),
+                    len(row.warnings),
+                    ";".join(row.input_paths),
+                    row.path_text if row.path_text in outputs else "",
+                    *extra,
+                )
             )
-            + (() if cost is None else (cost.backward_macs, cost.saved_bytes))
         )
     return out.getvalue()

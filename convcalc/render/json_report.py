@@ -40,7 +40,8 @@ def row_json(row: Row) -> str:
         f'"params": {row.params}, "trainable_params": {row.trainable_params}, "buffers": {row.buffers}, '
         f'"macs": {row.macs}, "flops": {2 * row.macs}, "activation_bytes": {row.activation_bytes}, '
         f'"receptive_field": {{"size": {_numbers(rf.size)}, "jump": {_numbers(rf.jump)}, '
-        f'"start": {_numbers(rf.start, as_float=True)}}}, "warnings": {warnings}}}'
+        f'"start": {_numbers(rf.start, as_float=True)}}}, "warnings": {warnings}, '
+        f'"inputs": [{", ".join(encode_basestring("/".join(source)) for source in row.inputs)}]}}'
     )
 
 
@@ -60,16 +61,22 @@ def render_document(
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-def render_json(report: Report, training: Training | None = None) -> str:
-    """The report; with ``training``, each row's ``backward_macs`` and ``saved_bytes``, the
-    training totals and the ``optimizer``."""
+def render_json(report: Report, explain: bool = False, training: Training | None = None) -> str:
+    """The JSON report; with ``explain`` each row gains ``explain``, its worked formulas as strings;
+    with ``training``, each row its ``backward_macs`` and ``saved_bytes``, the totals the training
+    totals, and the top level the ``optimizer``."""
     data = report.to_dict(rows=False)
-    if training is None:
-        return render_document(data, [row_json(row) for row in report.rows])
-    data = {**data, "optimizer": training.optimizer}
-    data["totals"] = {**data["totals"], **training.totals_dict()}
-    rows = [
-        f'{row_json(row)[:-1]}, "backward_macs": {cost.backward_macs}, "saved_bytes": {cost.saved_bytes}}}'
-        for row, cost in zip(report.rows, training.rows)
-    ]
-    return render_document(data, rows)
+    rows = [row_json(row) for row in report.rows]
+    if explain:
+        from ..explain import explanations
+
+        rows = [f'{row[:-1]}, "explain": {_dumps(list(lines))}}}' for row, lines in zip(rows, explanations(report))]
+    if training is not None:
+        data = {**data, "optimizer": training.optimizer}
+        data["totals"] = {**data["totals"], **training.totals_dict()}
+        rows = [
+            f'{row[:-1]}, "backward_macs": {cost.backward_macs}, "saved_bytes": {cost.saved_bytes}}}'
+            for row, cost in zip(rows, training.rows)
+        ]
+    text = render_document(data, rows)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates from a dict's names

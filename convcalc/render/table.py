@@ -16,11 +16,13 @@ if TYPE_CHECKING:
 
     from ..training import Training
 
+from ..explain import by_row
+from ..optimizers import OPTIMIZER_STATES
 from ..record import FrozenRecord
 from ..report import Report
-from ..optimizers import OPTIMIZER_STATES
 from ..units import human, human_bytes
-from .common import jump_text, rf_text, shape_text, visible_rows
+from .common import jump_text, output_items, reads_text, rf_text, shape_text, visible_rows
+from .escape import diagnostic_line, terminal
 
 
 class Column(FrozenRecord):
@@ -72,10 +74,11 @@ def table_lines(
         columns[6:6] = [Column("Backward MACs", True), Column("Saved", True)]
         costs = {id(row): cost for row, cost in zip(report.rows, training.rows)}
     lines = []
+    worked = by_row(report) if explain else {}
     for row in visible_rows(report, depth):
         cells: tuple[str, ...] = (
-            "  " * row.depth + row.name + (" ⚠" if row.warnings else ""),
-            row.type,
+            "  " * row.depth + terminal(row.name) + (" ⚠" if row.warnings else "") + terminal(reads_text(row)),
+            terminal(row.type),
             shape_text(row.output_shape, layout),
             count(row.params) if row.params else "–",
             count(row.macs) if row.macs else "–",
@@ -89,8 +92,8 @@ def table_lines(
             cells = cells[:6] + extra + cells[6:]
         lines.append(Line(cells, "" if row.leaf else "bold", "⚠" if row.warnings else ""))
         if explain:
-            for formula in row.explain:
-                lines.append(Line(("  " * (row.depth + 1) + formula,), "italic dim", spans=True))
+            for formula in worked[id(row)]:
+                lines.append(Line(("  " * (row.depth + 1) + terminal(formula),), "italic dim", spans=True))
     return columns, lines
 
 
@@ -159,18 +162,18 @@ def totals_rows(report: Report, layout: str = "hwc") -> list[tuple[str, str, str
     if t.buffers:
         rows.append(("Buffers", human(t.buffers), f"{t.buffers:,}", "BN running statistics, not parameters"))
     rows += [
-        ("MACs", human(t.macs), f"{t.macs:,}", "multiply-accumulates of conv, deconv, fc"),
+        ("MACs", human(t.macs), f"{t.macs:,}", "multiply-accumulates of conv, deconv, fc, attention"),
         ("FLOPs", human(t.flops), f"{t.flops:,}", "= 2 × MACs"),
         ("Activations", human_bytes(t.activation_bytes), f"{t.activation_bytes:,} B", "sum of row outputs"),
         ("Peak memory", human_bytes(t.peak_activation_bytes), f"{t.peak_activation_bytes:,} B", "most alive at once"),
         ("Param memory", human_bytes(t.param_bytes), f"{t.param_bytes:,} B", report.dtype),
-        ("Output", shape_text(report.output_shape, layout), "", ""),
     ]
+    rows += [(terminal(label), shape, "", "") for label, shape in output_items(report, layout)]
     return rows
 
 
 def training_rows(training: Training, dtype: str) -> list[tuple[str, str, str, str]]:
-    """The training section, itemised: (label, human value, exact value, what it counts)."""
+    """The training step, itemised: (label, human value, exact value, what it counts)."""
     copies = OPTIMIZER_STATES[training.optimizer]
     state = f"{training.optimizer}: {copies} cop{'y' if copies == 1 else 'ies'} of the trainable parameters"
 
@@ -216,17 +219,17 @@ def print_report(
 ) -> None:
     """Table, totals and warnings. On a terminal, styled by rich, with counts in K/M/G
     when exact ones don't fit; elsewhere plain text, never cut, and rich is not imported.
-    With ``training``, its columns and section too."""
+    With ``training``, its columns and the step itemised."""
     stream = file if file is not None else sys.stdout
     batch = f"  ·  batch {report.batch}" if report.batch != 1 else ""
-    title = f"{report.name}  ·  input {shape_text(report.input_shape, layout)}  ·  {report.dtype}{batch}"
+    title = f"{terminal(report.name)}  ·  input {shape_text(report.input_shape, layout)}  ·  {report.dtype}{batch}"
     columns, lines = table_lines(report, layout, depth, explain, training=training)
     if not wants_color(stream):
         parts = [plain_table(columns, lines, title), "\n", _plain_totals(totals_rows(report, layout))]
         if training is not None:
             parts += ["\n", _plain_totals(training_rows(training, report.dtype))]
         if report.warnings:
-            parts += ["\n", *(w.format() + "\n" for w in report.warnings)]
+            parts += ["\n", *(diagnostic_line(w) + "\n" for w in report.warnings)]
         stream.write("".join(parts))
         return
     from rich.console import Console
@@ -254,4 +257,4 @@ def print_report(
     if report.warnings:
         console.print()
         for warning in report.warnings:
-            console.print(Text(warning.format(), style="yellow"), soft_wrap=True)
+            console.print(Text(diagnostic_line(warning), style="yellow"), soft_wrap=True)
