@@ -32,7 +32,7 @@ from .graph import GROUP, INPUT, Node
 from .layers.base import Saved
 from .optimizers import DEFAULT_OPTIMIZER, OPTIMIZER_STATES
 from .record import FrozenRecord
-from .report import Report, Row
+from .report import Report
 from .runtime import paused_gc
 
 
