@@ -17,6 +17,7 @@ from .layers import RULES
 from .loader import YMap, YNode, YScalar, YSeq, duplicate_error, from_python, load_document, plain
 from .record import Record
 from .runtime import paused_gc, position_at
+from .optimizers import OPTIMIZER_STATES
 from .units import parse_quantity
 
 FORMAT_VERSION = 1
@@ -47,7 +48,12 @@ BUDGET_KEYS = {
     "memory": "bytes",
     "peak_memory": "bytes",
     "output": "shape",
+    "backward_macs": "count",
+    "training_memory": "bytes",
+    "batch": "batch",
+    "optimizer": "optimizer",
 }
+OPTIMIZERS = tuple(OPTIMIZER_STATES)
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -381,7 +387,20 @@ class _Reader:
             raw = plain(value)
             if raw is None:
                 raise self.error("value", f"budget {key} needs a value, such as 25.6M", value)
-            if BUDGET_KEYS[key] == "shape":
+            if BUDGET_KEYS[key] == "batch":
+                if not is_int(raw) or raw < 1:
+                    raise self.error("value", f"budget batch must be a positive integer, got {describe(raw)}", value)
+                limits[key] = raw
+            elif BUDGET_KEYS[key] == "optimizer":
+                if raw not in OPTIMIZERS:
+                    raise self.error(
+                        "value",
+                        f"budget optimizer must be one of {', '.join(OPTIMIZERS)}, got {describe(raw)}",
+                        value,
+                        suggest(str(raw), OPTIMIZERS),
+                    )
+                limits[key] = raw
+            elif BUDGET_KEYS[key] == "shape":
                 items = raw if isinstance(raw, list) else [raw]
                 if not items or not all(is_int(v) and v >= 1 for v in items):
                     raise self.error(
