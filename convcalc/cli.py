@@ -83,9 +83,9 @@ def resolve_spec_path(spec: str) -> str:
     return spec
 
 
-def analyze_argument(spec: str, max_rows: int | None, batch: int = 1) -> Any:
-    """The report of one spec argument, for ``batch`` samples; on a SpecError, print it (with
-    an excerpt of the text already read) and exit 1 or 2."""
+def analyze_argument(spec: str, max_rows: int | None, batch: int = 1, keep_graph: bool = False) -> Any:
+    """The report of one spec argument, for ``batch`` samples (``keep_graph`` for a training
+    cost); on a SpecError, print it (with an excerpt of the text already read) and exit 1 or 2."""
     from .batch import batched
     from .engine import DEFAULT_MAX_ROWS, analyze_spec
     from .safeio import read_spec_text
@@ -96,7 +96,7 @@ def analyze_argument(spec: str, max_rows: int | None, batch: int = 1) -> Any:
         target = resolve_spec_path(spec)
         source = read_spec_text(target)
         name = "<stdin>" if target == "-" else spec if os.path.exists(spec) else target
-        return batched(analyze_spec(load_text(source, name), max_rows or DEFAULT_MAX_ROWS), batch)
+        return batched(analyze_spec(load_text(source, name), max_rows or DEFAULT_MAX_ROWS, keep_graph), batch)
     except SpecError as error:
         sys.exit(report_error(error, source))
 
@@ -258,7 +258,7 @@ def analyze(
         convcalc analyze net.yaml --format json > report.json
         convcalc analyze resnet50 --training --batch 32 --optimizer adamw --depth 0
     """
-    report = analyze_argument(spec, max_rows, batch)
+    report = analyze_argument(spec, max_rows, batch, keep_graph=training)
     cost = None
     if training:
         from .training import training_cost
@@ -609,7 +609,7 @@ def compare_specs(
 
     if len(specs) < 2:
         raise click.UsageError("compare needs at least two specs")
-    reports = [analyze_argument(spec, max_rows, batch) for spec in specs]
+    reports = [analyze_argument(spec, max_rows, batch, keep_graph=training) for spec in specs]
     comparison = compare(reports, depth, optimizer if training else None)
     from .render import compare_output
 
@@ -738,6 +738,8 @@ def draw(
     else:
         if size is not None:
             raise click.UsageError(f"unexpected {size!r}: SIZE goes with 'draw conv' only")
+        if interactive:
+            raise click.UsageError("--interactive goes with 'draw conv' only")
         from .draw import draw_report
 
         svg = draw_report(analyze_argument(target, max_rows), depth=depth)

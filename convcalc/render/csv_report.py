@@ -53,7 +53,7 @@ def render_csv(
     writer.writerow(HEADER + trained + (("explain",) if explain else ()))
     worked = by_row(report) if explain else {}
     costs = {} if training is None else {id(row): cost for row, cost in zip(report.rows, training.rows)}
-    outputs = {name for name, _ in report.outputs}
+    outputs = {path: name for (name, _), path in zip(report.outputs, report.output_paths)}
     for row in visible_rows(report, depth):
         rf = row.receptive_field
         extra = ("; ".join(worked[id(row)]),) if explain else ()
@@ -80,7 +80,7 @@ def render_csv(
                     dims_text(rf.start),
                     len(row.warnings),
                     ";".join(row.input_paths),
-                    row.path_text if row.path_text in outputs else "",
+                    outputs.get(row.path_text, ""),
                     *extra,
                 )
             )
