@@ -77,18 +77,12 @@ def load(source: str | Path | dict[str, Any], *, file: str | None = None) -> Spe
 
 
 def analyze(
-    source: str | Path | dict[str, Any] | Graph,
-    *,
-    file: str | None = None,
-    max_rows: int | None = None,
-    keep_graph: bool = False,
+    source: str | Path | dict[str, Any] | Graph, *, file: str | None = None, max_rows: int | None = None
 ) -> Report:
     """Analyze a spec given as a path, YAML text, a dict, or a :class:`Graph` built by hand;
     raise SpecError on a bad spec.
 
     ``max_rows`` (a positive integer; default 1,000,000) caps the rows the spec may expand to.
-    ``keep_graph``: the report keeps the graph it was evaluated from, which
-    ``convcalc.training.training_cost`` needs (a Graph given is always kept).
     """
     from .engine import DEFAULT_MAX_ROWS, analyze_graph, analyze_spec
     from .graph import Graph
@@ -97,4 +91,4 @@ def analyze(
         raise ValueError(f"max_rows must be a positive integer or None, not {max_rows!r}")
     if isinstance(source, Graph):
         return analyze_graph(source)
-    return analyze_spec(load(source, file=file), max_rows or DEFAULT_MAX_ROWS, keep_graph)
+    return analyze_spec(load(source, file=file), max_rows or DEFAULT_MAX_ROWS)

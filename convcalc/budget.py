@@ -33,8 +33,6 @@ from .training import DEFAULT_OPTIMIZER, training_cost
 from .units import human, human_bytes
 
 BYTE_KEYS = {"memory", "peak_memory", "training_memory"}
-TRAINING_KEYS = frozenset({"training_memory", "backward_macs"})
-"""Keys measured by convcalc.training (which needs the report's graph)."""
 SETTING_KEYS = ("batch", "optimizer")
 
 

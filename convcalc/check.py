@@ -7,12 +7,11 @@ path (missing, unreadable). Every path is checked even after a failure.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 
 from .batch import batched
-from .budget import TRAINING_KEYS, BudgetLine, budget_diagnostics, check_budget
+from .budget import BudgetLine, budget_diagnostics, check_budget
 from .engine import DEFAULT_MAX_ROWS, analyze_spec
 from .errors import CANNOT_RUN_CODES, EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEM, Diagnostic, SpecError
 from .optimizers import DEFAULT_OPTIMIZER
@@ -207,9 +206,7 @@ def check_file(
         if os.path.isdir(path):
             result.diagnostics.append(Diagnostic("error", "file", "no *.yaml or *.yml specs in this directory", path))
             return result
-        spec = load_text(read_spec_text(path), path)
-        wanted = set(overrides or ()) | set(spec.budget.limits if spec.budget else ())
-        report = batched(analyze_spec(spec, max_rows, keep_graph=bool(wanted & TRAINING_KEYS)), batch)
+        report = batched(analyze_spec(load_text(read_spec_text(path), path), max_rows), batch)
     except SpecError as error:
         result.diagnostics.append(error.diagnostic)
         return result

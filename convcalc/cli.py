@@ -83,9 +83,9 @@ def resolve_spec_path(spec: str) -> str:
     return spec
 
 
-def analyze_argument(spec: str, max_rows: int | None, batch: int = 1, keep_graph: bool = False) -> Any:
-    """The report of one spec argument, for ``batch`` samples (``keep_graph`` for a training
-    cost); on a SpecError, print it (with an excerpt of the text already read) and exit 1 or 2."""
+def analyze_argument(spec: str, max_rows: int | None, batch: int = 1) -> Any:
+    """The report of one spec argument, for ``batch`` samples; on a SpecError, print it (with
+    an excerpt of the text already read) and exit 1 or 2."""
     from .batch import batched
     from .engine import DEFAULT_MAX_ROWS, analyze_spec
     from .safeio import read_spec_text
@@ -96,9 +96,22 @@ def analyze_argument(spec: str, max_rows: int | None, batch: int = 1, keep_graph
         target = resolve_spec_path(spec)
         source = read_spec_text(target)
         name = "<stdin>" if target == "-" else spec if os.path.exists(spec) else target
-        return batched(analyze_spec(load_text(source, name), max_rows or DEFAULT_MAX_ROWS, keep_graph), batch)
+        return batched(analyze_spec(load_text(source, name), max_rows or DEFAULT_MAX_ROWS), batch)
     except SpecError as error:
         sys.exit(report_error(error, source))
+
+
+MAX_DRAWN_ROWS = 2_000
+"""Most top-level rows drawn as SVG (``draw``, and the HTML report's figure, left out past it):
+100,000 relus would make an 80 MB drawing."""
+
+
+def _top_level(report: Any) -> int:
+    return sum(1 for row in report.rows if row.depth == 0)
+
+
+def _drawable(report: Any) -> bool:
+    return _top_level(report) <= MAX_DRAWN_ROWS
 
 
 def emit(text: str, output: str | None = None, inputs: tuple[str, ...] = ()) -> None:
@@ -258,7 +271,7 @@ def analyze(
         convcalc analyze net.yaml --format json > report.json
         convcalc analyze resnet50 --training --batch 32 --optimizer adamw --depth 0
     """
-    report = analyze_argument(spec, max_rows, batch, keep_graph=training)
+    report = analyze_argument(spec, max_rows, batch)
     cost = None
     if training:
         from .training import training_cost
@@ -280,7 +293,7 @@ def analyze(
         from .draw import draw_report
         from .render.html import render_html
 
-        drawing = draw_report(report, depth=0)
+        drawing = draw_report(report, depth=0) if _drawable(report) else None
         click.echo(render_html(report, layout, depth, explain, drawing=drawing, training=cost), nl=False)
     else:
         from .render.table import print_report
@@ -609,7 +622,7 @@ def compare_specs(
 
     if len(specs) < 2:
         raise click.UsageError("compare needs at least two specs")
-    reports = [analyze_argument(spec, max_rows, batch, keep_graph=training) for spec in specs]
+    reports = [analyze_argument(spec, max_rows, batch) for spec in specs]
     comparison = compare(reports, depth, optimizer if training else None)
     from .render import compare_output
 
@@ -742,7 +755,14 @@ def draw(
             raise click.UsageError("--interactive goes with 'draw conv' only")
         from .draw import draw_report
 
-        svg = draw_report(analyze_argument(target, max_rows), depth=depth)
+        report = analyze_argument(target, max_rows)
+        if not _drawable(report):
+            _stderr(
+                f"convcalc: error: {_top_level(report):,} top-level rows are more than a drawing holds "
+                f"({MAX_DRAWN_ROWS:,}); draw a part of the spec"
+            )
+            sys.exit(EXIT_CANNOT_RUN)
+        svg = draw_report(report, depth=depth)
     emit(svg, output, (resolve_spec_path(target),) if target != "conv" else ())
 
 

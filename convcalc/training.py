@@ -116,7 +116,7 @@ class _Costing:
     def __init__(self, report: Report) -> None:
         graph = report.graph
         if graph is None:
-            raise ValueError("the training cost needs the report's graph: analyze with keep_graph=True")
+            raise ValueError("the training cost needs a report evaluated from a graph (convcalc.analyze gives one)")
         self.report = report
         self.nodes = graph.nodes
         self.batch = report.batch

@@ -38,7 +38,7 @@ layers:
 
 
 def test_small_network_worked_by_hand() -> None:
-    report = batched(analyze_yaml(SMALL, keep_graph=True), 2)
+    report = batched(analyze_yaml(SMALL), 2)
     cost = training_cost(report, "sgd")
     rows = {row.path_text: c for row, c in zip(report.rows, cost.rows)}
     batch, dtype = 2, 4
@@ -66,8 +66,7 @@ def test_small_network_worked_by_hand() -> None:
 def test_a_tensor_kept_by_two_layers_counts_once() -> None:
     """ReLU keeps its output, the conv after it its input: one tensor."""
     report = analyze_yaml(
-        "input: [2, 4, 4]\nlayers:\n  - conv: {filters: 2, kernel: 1}\n  - relu\n  - conv: {filters: 2, kernel: 1}\n",
-        keep_graph=True,
+        "input: [2, 4, 4]\nlayers:\n  - conv: {filters: 2, kernel: 1}\n  - relu\n  - conv: {filters: 2, kernel: 1}\n"
     )
     cost = training_cost(report)
     kept = [c.saved_bytes for c in cost.rows]
@@ -85,7 +84,7 @@ def test_frozen_prefix_keeps_nothing_and_skips_input_gradients() -> None:
       - relu
       - conv: {filters: 4, kernel: 3, trainable: false}
     """
-    report = analyze_yaml(text, keep_graph=True)
+    report = analyze_yaml(text)
     cost = training_cost(report)
     rows = {row.path_text: c for row, c in zip(report.rows, cost.rows)}
     assert rows["conv1"] == rows["bn1"] == rows["relu1"] == rows["conv1"].__class__(0, 0)
@@ -100,8 +99,7 @@ def test_frozen_prefix_keeps_nothing_and_skips_input_gradients() -> None:
 def test_everything_frozen_costs_no_backward() -> None:
     frozen = analyze_yaml(
         "input: [3, 8, 8]\nlayers:\n  - sequence:\n      trainable: false\n      layers:\n"
-        "        - conv: {filters: 4, kernel: 3}\n        - relu\n        - fc: {units: 3}\n",
-        keep_graph=True,
+        "        - conv: {filters: 4, kernel: 3}\n        - relu\n        - fc: {units: 3}\n"
     )
     cost = training_cost(frozen)
     assert (cost.backward_macs, cost.saved_activation_bytes, cost.gradient_bytes, cost.optimizer_bytes) == (0, 0, 0, 0)
@@ -111,7 +109,7 @@ def test_everything_frozen_costs_no_backward() -> None:
 def test_frozen_fc_keeps_no_input() -> None:
     """A linear layer needs its input only for its weight gradient."""
     text = "input: [4, 1]\nlayers:\n  - fc: {units: 4}\n  - fc: {units: 2, trainable: false}\n"
-    report = analyze_yaml(text, keep_graph=True)
+    report = analyze_yaml(text)
     cost = training_cost(report)
     assert [c.saved_bytes for c in cost.rows] == [4 * 4, 0]
     assert [c.backward_macs for c in cost.rows] == [16, 8]
@@ -131,7 +129,7 @@ def test_mul_merge_keeps_both_factors_and_concat_nothing() -> None:
       - parallel:
           branches: [[identity], [identity]]
     """
-    report = analyze_yaml(text, keep_graph=True)
+    report = analyze_yaml(text)
     cost = training_cost(report)
     rows = {row.path_text: c for row, c in zip(report.rows, cost.rows)}
     feature_map, weights = 8 * 16 * 4, 8 * 4
@@ -141,14 +139,15 @@ def test_mul_merge_keeps_both_factors_and_concat_nothing() -> None:
     assert rows["parallel2"].saved_bytes == 0
 
 
-def test_the_graph_must_be_kept() -> None:
-    """The CLI keeps it when --training or a training budget asks; the library when told to."""
-    with pytest.raises(ValueError, match="keep_graph=True"):
-        training_cost(convcalc.analyze(SPECS / "resnet18.yaml"))
+def test_a_report_without_its_graph_is_refused() -> None:
+    report = convcalc.analyze(SPECS / "resnet18.yaml")
+    report.graph = None
+    with pytest.raises(ValueError, match="evaluated from a graph"):
+        training_cost(report)
 
 
 def test_optimizer_state_copies() -> None:
-    report = convcalc.analyze(SPECS / "resnet18.yaml", keep_graph=True)
+    report = convcalc.analyze(SPECS / "resnet18.yaml")
     trainable_bytes = report.totals.trainable_params * 4
     for optimizer, copies in (("sgd", 0), ("momentum", 1), ("adam", 2), ("adamw", 2)):
         cost = training_cost(report, optimizer)
@@ -162,7 +161,7 @@ def test_resnet50_batch_32_adamw_state_is_exact() -> None:
     """torchvision's documented 25,557,032 parameters
     (https://pytorch.org/vision/stable/models/generated/torchvision.models.resnet50.html),
     float32: parameters, gradients and AdamW's two moments."""
-    cost = training_cost(batched(convcalc.analyze(SPECS / "resnet50.yaml", keep_graph=True), 32), "adamw")
+    cost = training_cost(batched(convcalc.analyze(SPECS / "resnet50.yaml"), 32), "adamw")
     assert cost.param_bytes == cost.gradient_bytes == 25_557_032 * 4
     assert cost.optimizer_bytes == 2 * 25_557_032 * 4
     assert cost.training_memory_bytes == 4 * 25_557_032 * 4 + cost.saved_activation_bytes
@@ -177,7 +176,7 @@ def test_resnet50_batch_32_adamw_state_is_exact() -> None:
 
 
 def test_batch_scales_macs_and_activations_not_params() -> None:
-    one = convcalc.analyze(SPECS / "resnet18.yaml", keep_graph=True)
+    one = convcalc.analyze(SPECS / "resnet18.yaml")
     eight = batched(one, 8)
     assert eight.totals.params == one.totals.params and eight.totals.buffers == one.totals.buffers
     assert eight.totals.macs == 8 * one.totals.macs
@@ -229,7 +228,7 @@ def test_invariants(layers: list[tuple[str, bool]], batch: int) -> None:
         for item, trainable in layers
     )
     text = f"input: [4, 5, 5]\nlayers:\n  - conv: {{filters: 4, kernel: 1}}\n{entries}\n"
-    report = analyze_yaml(text, keep_graph=True)
+    report = analyze_yaml(text)
     one, many = training_cost(report), training_cost(batched(report, batch))
     assert many.backward_macs == batch * one.backward_macs
     stats = sum(2 * 4 * 4 for row, c in zip(report.rows, one.rows) if row.type == "bn" and c.saved_bytes)
@@ -271,7 +270,7 @@ def test_table_itemises_training_memory() -> None:
 
 
 def test_training_in_csv_markdown_and_html() -> None:
-    report = batched(convcalc.analyze(SPECS / "resnet18.yaml", keep_graph=True), 2)
+    report = batched(convcalc.analyze(SPECS / "resnet18.yaml"), 2)
     cost = training_cost(report, "sgd")
     args = ["analyze", "resnet18", "--training", "--batch", "2", "--optimizer", "sgd", "--format"]
     csv_text = CliRunner().invoke(main, [*args, "csv"]).output.splitlines()
@@ -294,7 +293,7 @@ def _spec(tmp_path: Path, budget: str) -> Path:
 
 def test_training_budget_at_the_spec_batch(tmp_path: Path) -> None:
     text = "input: [3, 8, 8]\nlayers:\n  - conv: {filters: 4, kernel: 3}\n  - relu\n"
-    report = analyze_yaml(text, keep_graph=True)
+    report = analyze_yaml(text)
     at_4 = training_cost(batched(report, 4), "sgd").training_memory_bytes
     ok = _spec(tmp_path, f"{{batch: 4, optimizer: sgd, training_memory: {at_4}}}")
     assert CliRunner().invoke(main, ["check", str(ok)]).exit_code == 0
@@ -306,7 +305,7 @@ def test_training_budget_at_the_spec_batch(tmp_path: Path) -> None:
 
 def test_check_max_training_options(tmp_path: Path) -> None:
     path = _spec(tmp_path, "{params: 1M}")
-    report = batched(analyze_yaml(path.read_text(), keep_graph=True), 2)
+    report = batched(analyze_yaml(path.read_text()), 2)
     backward = training_cost(report).backward_macs
     args = ["check", str(path), "--batch", "2", "--max-backward-macs", str(backward)]
     assert CliRunner().invoke(main, args).exit_code == 0
@@ -343,6 +342,6 @@ def test_compare_at_a_batch() -> None:
     args = ["compare", "resnet18", "resnet50", "--batch", "8", "--training", "--format", "json"]
     trained = CliRunner().invoke(main, args)
     values = {m["key"]: m["values"] for m in json.loads(trained.output)["metrics"]}
-    reports = [batched(convcalc.analyze(SPECS / f"{s}.yaml", keep_graph=True), 8) for s in ("resnet18", "resnet50")]
+    reports = [batched(convcalc.analyze(SPECS / f"{s}.yaml"), 8) for s in ("resnet18", "resnet50")]
     assert values["training_memory_bytes"] == [training_cost(r).training_memory_bytes for r in reports]
     assert values["backward_macs"] == [training_cost(r).backward_macs for r in reports]

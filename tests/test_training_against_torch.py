@@ -175,7 +175,7 @@ STEMS = list(MODELS)
 
 @pytest.mark.parametrize("stem", STEMS)
 def test_backward_macs_equal_flop_counter(stem: str) -> None:
-    report = convcalc.analyze(SPECS / f"{stem}.yaml", keep_graph=True)
+    report = convcalc.analyze(SPECS / f"{stem}.yaml")
     ours = convcalc_figures(report, BATCHES.get(stem, BATCH))
     assert ours.backward_macs == torch_figures(stem).backward_macs
 
@@ -183,7 +183,7 @@ def test_backward_macs_equal_flop_counter(stem: str) -> None:
 @pytest.mark.parametrize("stem", STEMS)
 def test_saved_bytes_equal_saved_tensor_hooks(stem: str) -> None:
     """The issue asks for 1%; every declared rule holds exactly for these models."""
-    report = convcalc.analyze(SPECS / f"{stem}.yaml", keep_graph=True)
+    report = convcalc.analyze(SPECS / f"{stem}.yaml")
     ours = convcalc_figures(report, BATCHES.get(stem, BATCH)).saved_bytes
     theirs = torch_figures(stem).saved_bytes
     assert ours == theirs, f"convcalc {ours:,} vs torch {theirs:,} ({ours - theirs:+,})"
@@ -202,7 +202,7 @@ def frozen_half(stem: str) -> convcalc.Report:
         ((kind, args),) = entry.items()
         layers[index] = {kind: {**(args or {}), "trainable": False}}
     assert load_file(SPECS / f"{stem}.yaml").name == data["name"]
-    return convcalc.analyze(data, file=f"{stem}-frozen-half.yaml", keep_graph=True)
+    return convcalc.analyze(data, file=f"{stem}-frozen-half.yaml")
 
 
 @pytest.mark.parametrize("stem", ["resnet18", "mobilenet_v2"])
@@ -214,7 +214,7 @@ def test_first_half_frozen_equals_requires_grad_off(stem: str) -> None:
     ours = convcalc_figures(report)
     assert ours.backward_macs == theirs.backward_macs
     assert ours.saved_bytes == theirs.saved_bytes
-    whole = convcalc.analyze(SPECS / f"{stem}.yaml", keep_graph=True)
+    whole = convcalc.analyze(SPECS / f"{stem}.yaml")
     assert ours.backward_macs < convcalc_figures(whole).backward_macs
 
 
@@ -325,7 +325,7 @@ def test_each_layer_type_after_a_trained_conv(case: str) -> None:
     """Each declaration, after a trainable 1x1 conv (so the layer's input needs a gradient)."""
     entries, module = LAYER_CASES[case]
     text = f"input: [4, 6, 6]\nlayers: [{{conv: {{filters: 4, kernel: 1}}}}, {entries}]\n"
-    report = convcalc.analyze(text, file="t.yaml", keep_graph=True)
+    report = convcalc.analyze(text, file="t.yaml")
     model = nn.Sequential(nn.Conv2d(4, 4, 1), module()).train()  # type: ignore[operator]
     theirs = measure(model, (4, 6, 6))
     ours = convcalc_figures(report)
@@ -400,7 +400,7 @@ NETWORKS: dict[str, tuple[str, type[nn.Module]]] = {
 def test_small_networks(case: str) -> None:
     """Graph features (from, crop, share), layer scale and attention, whole."""
     text, module = NETWORKS[case]
-    report = convcalc.analyze(text, file="t.yaml", keep_graph=True)
+    report = convcalc.analyze(text, file="t.yaml")
     theirs = measure(module().train(), report.input_shape)
     ours = convcalc_figures(report)
     assert (ours.backward_macs, ours.saved_bytes) == (theirs.backward_macs, theirs.saved_bytes)
