@@ -108,7 +108,8 @@ def test_everything_frozen_costs_no_backward() -> None:
 
 def test_frozen_fc_keeps_no_input() -> None:
     """A linear layer needs its input only for its weight gradient."""
-    report = analyze_yaml("input: [4, 1]\nlayers:\n  - fc: {units: 4}\n  - fc: {units: 2, trainable: false}\n")
+    text = "input: [4, 1]\nlayers:\n  - fc: {units: 4}\n  - fc: {units: 2, trainable: false}\n"
+    report = analyze_yaml(text)
     cost = training_cost(report)
     assert [c.saved_bytes for c in cost.rows] == [4 * 4, 0]
     assert [c.backward_macs for c in cost.rows] == [16, 8]
@@ -136,6 +137,13 @@ def test_mul_merge_keeps_both_factors_and_concat_nothing() -> None:
     assert rows["parallel1/b2/sigmoid1"].saved_bytes == weights
     assert rows["parallel1"].saved_bytes == rows["parallel1/b2"].saved_bytes + feature_map
     assert rows["parallel2"].saved_bytes == 0
+
+
+def test_a_report_without_its_graph_is_refused() -> None:
+    report = convcalc.analyze(SPECS / "resnet18.yaml")
+    report.graph = None
+    with pytest.raises(ValueError, match="evaluated from a graph"):
+        training_cost(report)
 
 
 def test_optimizer_state_copies() -> None:
@@ -219,7 +227,8 @@ def test_invariants(layers: list[tuple[str, bool]], batch: int) -> None:
         f"  - {item}" if trainable else f"  - {{sequence: {{trainable: false, layers: [{item}]}}}}"
         for item, trainable in layers
     )
-    report = analyze_yaml(f"input: [4, 5, 5]\nlayers:\n  - conv: {{filters: 4, kernel: 1}}\n{entries}\n")
+    text = f"input: [4, 5, 5]\nlayers:\n  - conv: {{filters: 4, kernel: 1}}\n{entries}\n"
+    report = analyze_yaml(text)
     one, many = training_cost(report), training_cost(batched(report, batch))
     assert many.backward_macs == batch * one.backward_macs
     stats = sum(2 * 4 * 4 for row, c in zip(report.rows, one.rows) if row.type == "bn" and c.saved_bytes)
@@ -283,7 +292,8 @@ def _spec(tmp_path: Path, budget: str) -> Path:
 
 
 def test_training_budget_at_the_spec_batch(tmp_path: Path) -> None:
-    report = analyze_yaml("input: [3, 8, 8]\nlayers:\n  - conv: {filters: 4, kernel: 3}\n  - relu\n")
+    text = "input: [3, 8, 8]\nlayers:\n  - conv: {filters: 4, kernel: 3}\n  - relu\n"
+    report = analyze_yaml(text)
     at_4 = training_cost(batched(report, 4), "sgd").training_memory_bytes
     ok = _spec(tmp_path, f"{{batch: 4, optimizer: sgd, training_memory: {at_4}}}")
     assert CliRunner().invoke(main, ["check", str(ok)]).exit_code == 0
@@ -332,6 +342,6 @@ def test_compare_at_a_batch() -> None:
     args = ["compare", "resnet18", "resnet50", "--batch", "8", "--training", "--format", "json"]
     trained = CliRunner().invoke(main, args)
     values = {m["key"]: m["values"] for m in json.loads(trained.output)["metrics"]}
-    reports = [batched(convcalc.analyze(SPECS / f"{stem}.yaml"), 8) for stem in ("resnet18", "resnet50")]
+    reports = [batched(convcalc.analyze(SPECS / f"{s}.yaml"), 8) for s in ("resnet18", "resnet50")]
     assert values["training_memory_bytes"] == [training_cost(r).training_memory_bytes for r in reports]
     assert values["backward_macs"] == [training_cost(r).backward_macs for r in reports]
