@@ -584,6 +584,57 @@ def schema() -> None:
     click.echo(schema_json(), nl=False)
 
 
+@main.command("import")
+@click.argument("model", required=False)
+@click.option("--torch", "torch_target", metavar="MODULE:CALLABLE", help="Import a PyTorch model instead of a file.")
+@click.option("--input", "input_size", metavar="CxHxW", help="Input size without the batch, e.g. 3x224x224.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the spec here instead of stdout.")
+@click.option("--name", help="The spec's name (default: the model's).")
+@click.option("--flat", is_flag=True, help="One row per node: don't fold repeated modules into blocks.")
+def import_model(
+    model: str | None, torch_target: str | None, input_size: str | None, output: str | None, name: str | None, flat: bool
+) -> None:
+    """Write a spec from an ONNX file MODEL, or from a PyTorch model (--torch).
+
+    Needs the onnx package (pip install 'convcalc[onnx]'); --torch needs torch
+    too. An op convcalc has no layer type for is an error naming it (exit 1);
+    a missing package or an unreadable file exits 2.
+
+    \b
+    Example:
+        convcalc import resnet50.onnx -o resnet50.yaml
+        convcalc import --torch torchvision.models:resnet18 --input 3x224x224
+    """
+    from .bridges import MissingDependency
+    from .bridges.importing import import_onnx, import_torch
+    from .bridges.spec_text import write_spec
+
+    if (model is None) == (torch_target is None):
+        raise click.UsageError("give an ONNX file, or --torch MODULE:CALLABLE (not both)")
+    shape = tuple(_dims(input_size, "--input")) if input_size else None
+    if torch_target and shape is None:
+        raise click.UsageError("--torch needs --input, e.g. --input 3x224x224")
+    try:
+        if torch_target:
+            imported = import_torch(torch_target, shape, name)  # type: ignore[arg-type]
+        else:
+            imported = import_onnx(model, shape, name)  # type: ignore[arg-type]
+    except MissingDependency as missing:
+        _stderr(f"error: {missing.message}")
+        sys.exit(EXIT_CANNOT_RUN)
+    except SpecError as error:
+        sys.exit(report_error(error))
+    for note in imported.notes:
+        _stderr(f"note: {note}")
+    text = write_spec(imported, blocks=not flat)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        _stderr(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
 ZOO_HEADER = """# The convcalc zoo
 
 Classic architectures as convcalc specs, each with a header comment citing
