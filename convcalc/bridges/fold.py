@@ -5,7 +5,8 @@ when:
 - its layers are contiguous in the model's order;
 - every layer outside it reads at most one of its layers, the same one
   (its output);
-- another module has the same structure: the same layers in the same order,
+- another module has the same structure (a module that starts with a merge
+  of outside tensors, as DenseNet's layers do, is tried without it): the same layers in the same order,
   each of the same type, with the same relative names, reading the same
   rows of the module or the same of its inputs.
 The structure that covers most layers (instances × layers) is folded first,
@@ -21,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..layers import RULES
-from .imported import Imported, Layer, assign_names
+from .imported import MERGES, Imported, Layer, assign_names
 
 
 MIN_BLOCK = 3
@@ -102,6 +103,11 @@ def _candidates(model: Imported) -> list[_Module]:
     for path, (start, stop, count) in spans.items():
         if count != stop - start + 1 or count < 2:
             continue
+        first = layers[start]
+        if first.type in MERGES and all(
+            not isinstance(s, Layer) or not start <= index[id(s)] <= stop for s in first.inputs
+        ):
+            start += 1  # DenseNet's concat of every earlier output: left outside, so that one block fits all
         read_outside = {
             i for i in range(start, stop + 1) if i in outputs or any(r < start or r > stop for r in readers[i])
         }
@@ -134,8 +140,9 @@ def _signature(model: Imported, module: _Module) -> tuple[Any, ...]:
 
 def fold(
     model: Imported, class_names: dict[tuple[str, ...], str] | None = None
-) -> tuple[list[Block], list[Layer | Use], list[Any]]:
-    """The blocks, the top-level list of layers and block uses, and the outputs (layers or uses)."""
+) -> tuple[list[Block], list[Layer | Use], dict[int, Use]]:
+    """The blocks, the top-level list of layers and block uses, and (by ``id``) the layers
+    that are now read as a block use's output."""
     layers = model.layers
     groups: dict[tuple[Any, ...], list[_Module]] = {}
     for module in _candidates(model):
@@ -180,8 +187,7 @@ def fold(
             skip_to = next(m.stop for group in chosen for m in group if m.start == i)
             continue
         top.append(layer)
-    _rename_references(top, owner)
-    return blocks, top, [owner.get(id(o), o) for o in model.outputs]
+    return blocks, top, owner
 
 
 def _block_names(chosen: list[list[_Module]], class_names: dict[tuple[str, ...], str]) -> list[str]:
@@ -269,9 +275,3 @@ def _values(model: Imported, block: Block, modules: list[_Module]) -> list[dict[
             values[param] = _value(instance[position], key)
         result.append(values)
     return result
-
-
-def _rename_references(top: list[Layer | Use], owner: dict[int, Use]) -> None:
-    """Inputs that are a folded module's output layer now read the block use."""
-    for item in top:
-        item.inputs = [owner.get(id(s), s) if isinstance(s, Layer) else s for s in item.inputs]

@@ -13,6 +13,9 @@ from typing import Any
 
 from ..record import Record
 
+MERGES = frozenset({"concat", "add", "mul"})
+"""Layer types that read two or more tensors."""
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 

@@ -61,6 +61,10 @@ NEAREST = {
 }
 
 
+MAX_FOLDS = 8
+"""Rounds of constant evaluation and shape inference (each round learns something, or stops)."""
+
+
 class ImportProblem(SpecError):
     """A model convcalc can't represent (exit status 1)."""
 
@@ -105,19 +109,76 @@ class _Reader:
         self.notes: list[str] = []
         self.fused_bn = False
         self.classes: dict[tuple[str, ...], str] = {}
+        self.folded: set[int] = set()
+        """Indices of the nodes evaluated at import."""
 
     # ----- tensors ---------------------------------------------------------------
 
-    def read_shapes(self) -> None:
-        infos = [*self.graph.value_info, *self.graph.input, *self.graph.output]
+    def read_shapes(self, graph: Any) -> None:
+        infos = [*graph.value_info, *graph.input, *graph.output]
         for info in infos:
             tensor = info.type.tensor_type
             if not tensor.HasField("shape"):
                 continue
             dims = tuple(d.dim_value if d.HasField("dim_value") else -1 for d in tensor.shape.dim)
-            self.shapes[info.name] = dims
-        for init in self.graph.initializer:
+            if info.name not in self.shapes or -1 in self.shapes[info.name]:
+                self.shapes[info.name] = dims
+        for init in graph.initializer:
             self.shapes[init.name] = tuple(init.dims)
+
+    def fold_constants(self) -> None:
+        """Evaluate every node whose inputs are known at import, and infer shapes again with
+        the results written in as initializers, until nothing more is learnt (a ``Pad`` whose
+        pads are computed has no inferred output shape until its pads are known)."""
+        onnx = self.onnx
+        for init in self.graph.initializer:
+            self.const[init.name] = onnx.numpy_helper.to_array(init)
+            self.stored.add(init.name)
+        model = self.model
+        for _ in range(MAX_FOLDS):
+            try:
+                inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)
+            except Exception as exc:
+                raise _problem(self.file, "import", "", f"ONNX shape inference failed: {exc}") from None
+            self.read_shapes(inferred.graph)
+            learnt = False
+            for index, node in enumerate(self.graph.node):
+                if index not in self.folded and self.constant(node):
+                    self.folded.add(index)
+                    learnt = True
+            if not learnt:
+                break
+            model = onnx.ModelProto()
+            model.CopyFrom(self.model)
+            del model.graph.node[:]
+            model.graph.node.extend(n for i, n in enumerate(self.graph.node) if i not in self.folded)
+            needed = {t for n in model.graph.node for t in n.input}
+            have = {i.name for i in model.graph.initializer}
+            model.graph.initializer.extend(
+                onnx.numpy_helper.from_array(self.np.asarray(value), name)
+                for name, value in self.const.items()
+                if name in needed and name not in have
+            )
+
+    def constant(self, node: Any) -> bool:
+        """Evaluate the node if its inputs are known; True when it was."""
+        op = node.op_type
+        present = [t for t in node.input if t]
+        if op == "Shape" and present[0] not in self.const:
+            known = self.shapes.get(present[0])
+            if known is None or -1 in known:
+                return False
+            shape = self.np.array(known, dtype=self.np.int64)
+            attrs = self.attrs(node)
+            self.const[node.output[0]] = shape[attrs.get("start", 0) : attrs.get("end", len(shape))]
+            return True
+        if op == "CastLike" and present[0] in self.const:
+            self.const[node.output[0]] = self.const[present[0]]  # cast like a run-time tensor: still known
+            return True
+        if op == "Constant" or (present and all(t in self.const for t in present)):
+            self.evaluate(node)
+            return True
+        return False
 
     def shape(self, name: str, node: Any) -> tuple[int, ...]:
         shape = self.shapes.get(name)
@@ -155,10 +216,7 @@ class _Reader:
     # ----- the graph ---------------------------------------------------------------
 
     def run(self, name: str) -> Imported:
-        onnx = self.onnx
-        for init in self.graph.initializer:
-            self.const[init.name] = onnx.numpy_helper.to_array(init)
-            self.stored.add(init.name)
+        self.fold_constants()
         inputs: dict[str, tuple[int, ...]] = {}
         network_inputs = [i for i in self.graph.input if i.name not in self.const]
         if not network_inputs:
@@ -183,8 +241,9 @@ class _Reader:
                     self.consumers[tensor] = self.consumers.get(tensor, 0) + 1
         for output in self.graph.output:
             self.consumers[output.name] = self.consumers.get(output.name, 0) + 1
-        for node in self.graph.node:
-            self.read_node(node)
+        for index, node in enumerate(self.graph.node):
+            if index not in self.folded:
+                self.read_node(node)
         outputs: list[Layer | str] = []
         for output in self.graph.output:
             if output.name not in self.data:
@@ -203,14 +262,8 @@ class _Reader:
     def read_node(self, node: Any) -> None:
         op = node.op_type
         present = [t for t in node.input if t]
-        if op == "Shape" and present[0] not in self.const:
-            shape = self.np.array(self.shape(present[0], node), dtype=self.np.int64)
-            attrs = self.attrs(node)
-            self.const[node.output[0]] = shape[attrs.get("start", 0) : attrs.get("end", len(shape))]
-            return
-        if op == "Constant" or (present and all(t in self.const for t in present)):
-            self.evaluate(node)
-            return
+        if op == "Shape":
+            self.shape(present[0], node)  # unknown: says so
         if op in ("Identity", "Cast", "CastLike") and present[0] in self.data:
             self.data[node.output[0]] = self.data[present[0]]
             return
@@ -562,6 +615,10 @@ class _Reader:
         axis = attrs.get("axis", 1)
         if (axis + rank if axis < 0 else axis) != 1:
             self.unsupported(node, f"Concat along axis {axis}: only along channels (axis 1) is a layer")
+        data = [t for t in node.input if t]
+        if len(data) == 1:
+            self.data[node.output[0]] = self.source(data[0], node)
+            return
         self.merge(node, "concat")
 
     def op_Add(self, node: Any, attrs: dict[str, Any]) -> None:
@@ -694,12 +751,7 @@ def read_onnx(path: str, input_shape: tuple[int, ...] | None = None, name: str |
                 dim.Clear()
                 dim.dim_value = size
             del model.graph.value_info[:]
-    try:
-        model = onnx.shape_inference.infer_shapes(model, data_prop=True)
-    except Exception as exc:
-        raise _problem(path, "import", "", f"ONNX shape inference failed: {exc}") from None
     reader = _Reader(model, path)
-    reader.read_shapes()
     title = name or model.graph.name or os.path.splitext(os.path.basename(path))[0]
     if title in ("main_graph", "torch_jit", "torch-jit-export", ""):
         title = os.path.splitext(os.path.basename(path))[0]

@@ -12,13 +12,14 @@ import re
 from typing import Any
 
 from .fold import Block, Use, fold
-from .imported import Imported, Layer
+from .imported import MERGES, Imported, Layer
 
 _PLAIN = re.compile(r"^(\$?[A-Za-z_][A-Za-z0-9_.\-]*)$")
 _YAML_WORDS = frozenset(
     "y yes n no true false on off null".split() + ["~"]
 )
-MERGES = frozenset({"concat", "add", "mul"})
+SHOWN_USES = 6
+"""Block uses listed in the comment after a block's name."""
 
 
 def scalar(value: Any) -> str:
@@ -60,13 +61,15 @@ def entry(type: str, name: str, args: dict[str, Any], inputs: list[Any], previou
     return f"- {type}: {scalar(written)}" if written else f"- {type}"
 
 
-def _layer_line(layer: Layer, previous: Any, indent: str, with_source: bool = True) -> str:
-    text = indent + entry(layer.type, layer.name, layer.args, layer.inputs, previous, layer.type in MERGES)
-    return text + (f"   # {comment(layer.source)}" if with_source and layer.source else "")
+def _layer_line(layer: Layer, previous: Any, indent: str, inputs: list[Any]) -> str:
+    """A layer's entry, and the node it came from as a comment."""
+    text = indent + entry(layer.type, layer.name, layer.args, inputs, previous, layer.type in MERGES)
+    return text + (f"   # {comment(layer.source)}" if layer.source else "")
 
 
 def _block_lines(block: Block) -> list[str]:
-    uses = ", ".join(use.name for use in block.uses)
+    names = [use.name for use in block.uses]
+    uses = ", ".join(names[:SHOWN_USES]) + (f", ... ({len(names)} uses)" if len(names) > SHOWN_USES else "")
     lines = [f"  {block.name}:   # {comment(uses)}"]
     if block.params:
         lines.append(f"    params: {{{', '.join(f'{p}: null' for p in block.params)}}}")
@@ -77,7 +80,7 @@ def _block_lines(block: Block) -> list[str]:
     lines.append("    layers:")
     previous: Any = block.inputs[0]
     for layer in block.body:
-        lines.append(_layer_line(layer, previous, "      ", with_source=False))
+        lines.append(_layer_line(layer, previous, "      ", layer.inputs))
         previous = layer
     return lines
 
@@ -86,10 +89,11 @@ def write_spec(model: Imported, blocks: bool = True) -> str:
     """The whole spec: header comments, name, input(s), blocks, layers, outputs.
 
     With ``blocks``, repeated modules are folded into blocks (see :mod:`.fold`)."""
-    if blocks:
-        found, top, outputs = fold(model, model.classes)
-    else:
-        found, top, outputs = [], list(model.layers), list(model.outputs)
+    found, top, owner = fold(model, model.classes) if blocks else ([], list(model.layers), {})
+
+    def seen(sources: list[Any]) -> list[Any]:
+        return [owner.get(id(s), s) for s in sources]
+
     lines = [f"# Imported by convcalc from {comment(model.origin)}."]
     lines.append("# Rows are named after the model's modules (or ONNX nodes); each row's node follows it as a comment.")
     for note in model.notes:
@@ -111,10 +115,11 @@ def write_spec(model: Imported, blocks: bool = True) -> str:
     previous: Any = next(iter(model.inputs))
     for item in top:
         if isinstance(item, Use):
-            lines.append("  " + entry(item.block.name, item.name, item.values, item.inputs, previous))
+            lines.append("  " + entry(item.block.name, item.name, item.values, seen(item.inputs), previous))
         else:
-            lines.append(_layer_line(item, previous, "  "))
+            lines.append(_layer_line(item, previous, "  ", seen(item.inputs)))
         previous = item
+    outputs = seen(model.outputs)
     if len(outputs) != 1 or outputs[0] is not previous:
         lines.append(f"outputs: {scalar([reference(o) for o in outputs])}")
     return "\n".join(lines) + "\n"
