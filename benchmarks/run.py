@@ -59,7 +59,7 @@ from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (1_000, 10_000, 100_000)
-SHAPES = ("deep", "wide", "nested")
+SHAPES = ("deep", "wide", "nested", "graph")
 ENGINE_MAX_ROWS = 10**7
 TORCH_PYTHON_CANDIDATES = ("/work/torchvenv/bin/python",)
 TORCHINFO_CODE = (
@@ -145,7 +145,36 @@ def nested_spec(rows: int) -> dict[str, Any]:
     }
 
 
-BUILDERS: dict[str, Callable[[int], dict[str, Any]]] = {"deep": deep_spec, "wide": wide_spec, "nested": nested_spec}
+GRAPH_SKIP_EVERY = 10
+GRAPH_SKIP_SPAN = 2_500
+
+
+def graph_spec(rows: int) -> dict[str, Any]:
+    """(d) A graph with long-range references (issue 10): a chain of conv, relu, ... where every
+    tenth entry is an ``add`` reading the entry before and a conv up to 2,500 rows back (skips
+    spanning thousands of nodes; about 250 skip tensors alive at once)."""
+    layers: list[Any] = []
+    convs = 0
+    conv_rows: list[int] = []
+    for i in range(rows):
+        if i % GRAPH_SKIP_EVERY == GRAPH_SKIP_EVERY - 1 and conv_rows:
+            back = next((k for k, row in enumerate(conv_rows) if row >= i - GRAPH_SKIP_SPAN), 0)
+            layers.append({"add": {"from": [-1, f"conv{back + 1}"]}})
+        elif i % 2 == 0:
+            convs += 1
+            conv_rows.append(i)
+            layers.append(_conv())
+        else:
+            layers.append("relu")
+    return {"convcalc": 1, "name": f"graph-{rows}", "input": [16, 8, 8], "layers": layers}
+
+
+BUILDERS: dict[str, Callable[[int], dict[str, Any]]] = {
+    "deep": deep_spec,
+    "wide": wide_spec,
+    "nested": nested_spec,
+    "graph": graph_spec,
+}
 
 
 def _maxrss_bytes() -> int:

@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ConvcalcError",
     "Diagnostic",
+    "Graph",
     "Position",
     "Report",
     "Row",
@@ -31,12 +32,14 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from .errors import ConvcalcError, Diagnostic, Position, SpecError
+    from .graph import Graph
     from .report import Report, Row, Totals
     from .spec import Spec
 
 _LAZY = {
     "ConvcalcError": "errors",
     "Diagnostic": "errors",
+    "Graph": "graph",
     "Position": "errors",
     "SpecError": "errors",
     "Report": "report",
@@ -72,8 +75,14 @@ def load(source: str | Path | dict[str, Any], *, file: str | None = None) -> Spe
     raise TypeError(f"analyze takes a path, YAML text or a dict, not {type(source).__name__}")
 
 
-def analyze(source: str | Path | dict[str, Any], *, file: str | None = None, max_rows: int | None = None) -> Report:
-    """Analyze a spec given as a path, YAML text, or a dict; raise SpecError on a bad spec."""
-    from .engine import DEFAULT_MAX_ROWS, analyze_spec
+def analyze(
+    source: str | Path | dict[str, Any] | Graph, *, file: str | None = None, max_rows: int | None = None
+) -> Report:
+    """Analyze a spec given as a path, YAML text, a dict, or a :class:`Graph` built by hand;
+    raise SpecError on a bad spec."""
+    from .engine import DEFAULT_MAX_ROWS, analyze_graph, analyze_spec
+    from .graph import Graph
 
+    if isinstance(source, Graph):
+        return analyze_graph(source)
     return analyze_spec(load(source, file=file), max_rows or DEFAULT_MAX_ROWS)

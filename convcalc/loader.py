@@ -113,6 +113,12 @@ def _loader_class() -> type:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _is_libyaml_depth_limit(exc: yaml.MarkedYAMLError) -> bool:
+    """libyaml 0.2.6 and later (PyYAML 6.0.4's wheels) stop flow nesting past 1,000 levels
+    while scanning ahead, before convcalc's own bound is reached in the events."""
+    return "maximum nesting depth" in (exc.problem or "")
+
+
 def _yaml_message(exc: yaml.MarkedYAMLError, text: str) -> str:
     """PyYAML's problem and context as one sentence, naming where an unclosed construct started."""
     problem = exc.problem or "invalid YAML"
@@ -159,10 +165,20 @@ def load_document(text: str, file: str = "<spec>") -> tuple[YNode, list[YMap]]:
             file=file,
             position=position_at(text, exc.start),
         ) from None
-    builder = _Builder(text, file)
+    loader_class = _loader_class()
     try:
-        with paused_gc():
-            root = builder.build()
+        try:
+            builder = _Builder(text, file, loader_class)
+            with paused_gc():
+                root = builder.build()
+        except yaml.MarkedYAMLError as exc:
+            if loader_class is yaml.SafeLoader or not _is_libyaml_depth_limit(exc):
+                raise
+            # The pure-Python parser has no limit of its own, so convcalc's MAX_NESTING
+            # reports the same error at the same place whatever libyaml is installed.
+            builder = _Builder(text, file, yaml.SafeLoader)
+            with paused_gc():
+                root = builder.build()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise SpecError.at(
@@ -211,8 +227,8 @@ class _Builder:
     duplicate keys are recorded for the reader of the mapping to report.
     """
 
-    def __init__(self, text: str, file: str) -> None:
-        self.loader = _loader_class()(text)
+    def __init__(self, text: str, file: str, loader_class: type) -> None:
+        self.loader = loader_class(text)
         self.file = file
         self.anchors: dict[str, YNode] = {}
         self.open: set[int] = set()

@@ -40,6 +40,8 @@ class Row(Record):
         "leaf",
         "warnings",
         "formulas",
+        "inputs",
+        "linked",
     )
 
     def __init__(
@@ -59,6 +61,8 @@ class Row(Record):
         leaf: bool = True,
         warnings: tuple[Diagnostic, ...] = (),
         formulas: Callable[[], tuple[str, ...]] | tuple[str, ...] = (),
+        inputs: tuple[tuple[str, ...], ...] = (),
+        linked: bool = False,
     ) -> None:
         self.name = name
         self.type = type
@@ -75,6 +79,10 @@ class Row(Record):
         self.leaf = leaf
         self.warnings = warnings
         self.formulas = formulas
+        self.inputs = inputs
+        """The row paths it reads (the implicit one too)."""
+        self.linked = linked
+        """It reads what ``from`` names, not simply the row before."""
 
     @property
     def explain(self) -> tuple[str, ...]:
@@ -112,7 +120,12 @@ class Row(Record):
             "activation_bytes": self.activation_bytes,
             "receptive_field": self.receptive_field.to_dict(),
             "warnings": [w.to_dict() for w in self.warnings],
+            "inputs": self.input_paths,
         }
+
+    @property
+    def input_paths(self) -> list[str]:
+        return ["/".join(source) for source in self.inputs]
 
 
 class Totals(FrozenRecord):
@@ -191,6 +204,8 @@ class Report:
         budget: dict[str, Any] | None = None,
         budget_positions: dict[str, Position] | None = None,
         receptive_field: ReceptiveField | None = None,
+        inputs: tuple[tuple[str, tuple[int, ...]], ...] = (),
+        outputs: tuple[tuple[str, tuple[int, ...]], ...] = (),
     ) -> None:
         self.name = name
         self.file = file
@@ -204,6 +219,15 @@ class Report:
         self.budget = budget if budget is not None else {}
         self.budget_positions = budget_positions if budget_positions is not None else {}
         self.receptive_field = receptive_field
+        self.inputs = inputs or (("input", input_shape),)
+        """The network's inputs: (name, shape)."""
+        self.outputs = outputs or (("output", output_shape),)
+        """The network's outputs: (name, shape); the first is ``output_shape``."""
+
+    @property
+    def graph_like(self) -> bool:
+        """Several inputs or outputs, or a row that reads through ``from``."""
+        return len(self.inputs) > 1 or len(self.outputs) > 1 or any(row.linked for row in self.rows)
 
     def __repr__(self) -> str:
         return f"Report({self.name!r}, {len(self.rows)} rows, output {self.output_shape})"
@@ -253,6 +277,8 @@ class Report:
             "dtype": self.dtype,
             "input": list(self.input_shape),
             "output_shape": list(self.output_shape),
+            "inputs": [{"name": name, "shape": list(shape)} for name, shape in self.inputs],
+            "outputs": [{"name": name, "shape": list(shape)} for name, shape in self.outputs],
             "rows": [row.to_dict() for row in self.rows] if rows else [],
             "totals": self.totals.to_dict(),
             "warnings": [w.to_dict() for w in self.warnings],

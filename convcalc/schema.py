@@ -37,6 +37,7 @@ from typing import Any
 from . import args as A
 from .layers import CANONICAL, RULES, LayerRule
 from .layers.conv import _activation_arg, _groups_arg
+from .layers.graph import reference
 from .layers.pool import _output_arg
 from .layers.reshape import _channel_range
 from .spec import BUDGET_KEYS, COMMON_KEYS, COMPOSITES, DTYPE_BYTES, FORMAT_VERSION, TOP_LEVEL_KEYS
@@ -123,6 +124,7 @@ CHECK_SCHEMAS: dict[Callable[..., Any], tuple[Schema, str]] = {
         },
         "the output size: a positive integer, or a list per spatial dimension (null keeps that dimension's size)",
     ),
+    reference: (ref("reference"), "a row name or path visible from the entry (input for the input)"),
     _channel_range: (
         {"anyOf": [{"type": "array", "minItems": 2, "maxItems": 2, "items": ref("nonnegative")}, ref("param")]},
         "a [start, stop] pair: keeps channels start..stop−1",
@@ -251,6 +253,11 @@ def _common_defs() -> dict[str, Schema]:
             "anyOf": [ref("numeric-padding"), {"enum": list(A.PADDING_WORDS)}],
         },
         "text": {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "null"}]},
+        "reference": {
+            "description": "A row name or path a/b visible from the entry, NAME.i for a copy of a repeated "
+            "entry, or -1 for the entry just before.",
+            "anyOf": [{"type": "string", "minLength": 1}, {"const": -1}],
+        },
     }
 
 
@@ -277,6 +284,20 @@ def _common_keys() -> dict[str, Schema]:
         "if": {
             "description": "The entry is left out when false (or 0): useful with a block parameter, if: $use_se.",
             "anyOf": [{"type": "boolean"}, {"type": "integer"}, ref("param"), ref("expression")],
+        },
+        "from": {
+            "description": "The tensors the entry reads: a visible row name or path a/b, NAME.i for a "
+            "repeated entry's copy, -1 for the entry before; a list for merges and blocks with several inputs.",
+            "anyOf": [
+                ref("reference"),
+                {"type": "array", "minItems": 1, "items": ref("reference")},
+                ref("param"),
+            ],
+        },
+        "share": {
+            "description": "Use the parameters of the earlier row NAME (same type and parameter shapes): "
+            "counted once, at NAME; MACs at every use.",
+            "anyOf": [{"type": "string", "minLength": 1}, ref("param")],
         },
     }
     if tuple(keys) != tuple(COMMON_KEYS):
@@ -519,6 +540,26 @@ def _input() -> Schema:
     }
 
 
+def _inputs() -> Schema:
+    return {
+        "description": "Several network inputs: name → shape, each written as input is. Not with input.",
+        "type": "object",
+        "minProperties": 1,
+        "propertyNames": {"pattern": IDENTIFIER_PATTERN},
+        "additionalProperties": _input(),
+    }
+
+
+def _outputs() -> Schema:
+    return {
+        "description": "The network's outputs: row names or paths (default: the last top-level entry).",
+        "anyOf": [
+            {"type": "string", "minLength": 1},
+            {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+        ],
+    }
+
+
 def _blocks() -> Schema:
     return {
         "description": "User-defined layer types: name → {params, layers}. Used like a built-in type.",
@@ -535,6 +576,19 @@ def _blocks() -> Schema:
                     "propertyNames": {"pattern": IDENTIFIER_PATTERN, "not": {"enum": list(COMMON_KEYS)}},
                 },
                 "layers": {"description": "The block's layers.", "type": "array", "items": ref("entry")},
+                "inputs": {
+                    "description": "Names of the block's inputs (default: one, called input); a use gives "
+                    "one tensor per input in from, in this order.",
+                    "type": "array",
+                    "minItems": 1,
+                    "uniqueItems": True,
+                    "items": {"type": "string", "pattern": IDENTIFIER_PATTERN},
+                },
+                "output": {
+                    "description": "The row giving the block's output (default: its last entry).",
+                    "type": "string",
+                    "minLength": 1,
+                },
             },
             "required": ["layers"],
             "additionalProperties": False,
@@ -563,6 +617,8 @@ def spec_schema() -> dict[str, Any]:
         "name": {"description": "The network's name (default: the file's stem).", "anyOf": [ref("text")]},
         "description": {"description": "A description of the network.", "anyOf": [ref("text")]},
         "input": _input(),
+        "inputs": _inputs(),
+        "outputs": _outputs(),
         "dtype": {
             "description": "Element type, for memory: "
             + ", ".join(f"{k} ({v} B)" for k, v in DTYPE_BYTES.items())
@@ -584,7 +640,8 @@ def spec_schema() -> dict[str, Any]:
         "parameters, MACs, memory and receptive fields. See docs/spec-format.md.",
         "type": "object",
         "properties": properties,
-        "required": ["input", "layers"],
+        "required": ["layers"],
+        "oneOf": [{"required": ["input"]}, {"required": ["inputs"]}],
         "additionalProperties": False,
         "$defs": defs,
     }

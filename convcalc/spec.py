@@ -22,10 +22,22 @@ from .units import parse_quantity
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 64 * 2**20
 """Largest spec file read (a 100,000-row spec is about 5 MB)."""
-TOP_LEVEL_KEYS = ("convcalc", "name", "description", "input", "dtype", "budget", "blocks", "layers")
+TOP_LEVEL_KEYS = (
+    "convcalc",
+    "name",
+    "description",
+    "input",
+    "inputs",
+    "outputs",
+    "dtype",
+    "budget",
+    "blocks",
+    "layers",
+)
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
 COMPOSITES = ("sequence", "parallel", "residual")
-COMMON_KEYS = ("name", "repeat", "trainable", "if")
+COMMON_KEYS = ("name", "repeat", "trainable", "if", "from", "share")
+BLOCK_KEYS = ("params", "layers", "description", "inputs", "output")
 BUDGET_KEYS = {
     "params": "count",
     "trainable_params": "count",
@@ -40,15 +52,26 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class BlockDef(Record):
-    """A user-defined layer type. ``params``: each parameter's default, ``None`` for a required one."""
+    """A user-defined layer type. ``params``: each parameter's default, ``None`` for a required one;
+    ``inputs``: the names of its inputs; ``output``: the row giving its output (None: the last)."""
 
-    __slots__ = ("name", "params", "layers", "position")
+    __slots__ = ("name", "params", "layers", "position", "inputs", "output")
 
-    def __init__(self, name: str, params: dict[str, YNode | None], layers: YSeq, position: Position) -> None:
+    def __init__(
+        self,
+        name: str,
+        params: dict[str, YNode | None],
+        layers: YSeq,
+        position: Position,
+        inputs: tuple[str, ...] = ("input",),
+        output: YNode | None = None,
+    ) -> None:
         self.name = name
         self.params = params
         self.layers = layers
         self.position = position
+        self.inputs = inputs
+        self.output = output
 
 
 class Budget(Record):
@@ -76,6 +99,8 @@ class Spec(Record):
         "budget",
         "position",
         "duplicated",
+        "inputs",
+        "outputs",
     )
 
     def __init__(
@@ -90,6 +115,8 @@ class Spec(Record):
         budget: Budget | None = None,
         position: Position = NOWHERE,
         duplicated: list[YMap] | None = None,
+        inputs: list[tuple[str, tuple[int, ...], Position]] | None = None,
+        outputs: list[YNode] | None = None,
     ) -> None:
         self.file = file
         self.name = name
@@ -101,6 +128,10 @@ class Spec(Record):
         self.budget = budget
         self.position = position
         self.duplicated = duplicated if duplicated is not None else []
+        self.inputs = inputs if inputs is not None else [("input", input_shape, position)]
+        """The network's inputs: name, shape, where written."""
+        self.outputs = outputs if outputs is not None else []
+        """The ``outputs:`` references as written (empty: the last top-level entry)."""
 
     @property
     def dtype_bytes(self) -> int:
@@ -137,23 +168,62 @@ class _Reader:
                     suggest(key, TOP_LEVEL_KEYS) or f"valid: {', '.join(TOP_LEVEL_KEYS)}",
                 )
         self._version(root)
+        if "input" in root.entries and "inputs" in root.entries:
+            raise self.error(
+                "inputs",
+                "'input' and 'inputs' together: write one input as 'input', several as 'inputs'",
+                root.position_of("inputs"),
+            )
         for key in ("input", "layers"):
-            if key not in root.entries:
+            if key not in root.entries and not (key == "input" and "inputs" in root.entries):
                 raise self.error("missing-key", f"a spec needs {key!r}", root)
         layers = root.entries["layers"]
         if not isinstance(layers, YSeq):
             raise self.error("type", f"'layers' must be a list, got {describe(plain(layers))}", layers)
+        if "inputs" in root.entries:
+            inputs = self._inputs(root.entries["inputs"])
+        else:
+            inputs = [("input", self._input(root.entries["input"]), root.entries["input"].pos)]
         return Spec(
             file=self.file,
             name=self._text(root, "name") or _stem(self.file),
             description=self._text(root, "description"),
-            input_shape=self._input(root.entries["input"]),
+            input_shape=inputs[0][1],
             dtype=self._dtype(root),
             layers=layers,
             blocks=self._blocks(root.entries.get("blocks")),
             budget=self._budget(root.entries.get("budget")),
             position=root.pos,
+            inputs=inputs,
+            outputs=self._outputs(root.entries.get("outputs")),
         )
+
+    def _inputs(self, node: YNode) -> list[tuple[str, tuple[int, ...], Position]]:
+        self.unique(node)
+        if not isinstance(node, YMap) or not node.entries:
+            raise self.error(
+                "type", f"inputs must map names to shapes, such as {{image: [3, 224, 224]}}, got {describe(plain(node))}", node
+            )
+        inputs = []
+        for name, shape in node.entries.items():
+            where = node.position_of(name)
+            if not _IDENTIFIER.match(name):
+                raise self.error("inputs", f"input name {name!r} is not a plain name", where)
+            self.unique(shape)
+            inputs.append((name, self._input(shape), where))
+        return inputs
+
+    def _outputs(self, node: YNode | None) -> list[YNode]:
+        if node is None or (isinstance(node, YScalar) and node.value is None):
+            return []
+        items = node.items if isinstance(node, YSeq) else [node]
+        if not items:
+            raise self.error("value", "outputs must name at least one row", node)
+        for item in items:
+            value = plain(item)
+            if not isinstance(value, str) or not value:
+                raise self.error("type", f"outputs must be a list of row names, got {describe(value)}", item)
+        return items
 
     def _version(self, root: YMap) -> None:
         node = root.entries.get("convcalc")
@@ -253,12 +323,12 @@ class _Reader:
         self.unique(body)
         self.unique(body.entries.get("params"))
         for key in body.entries:
-            if key not in ("params", "layers", "description"):
+            if key not in BLOCK_KEYS:
                 raise self.error(
                     "unknown-key",
                     f"unknown key {key!r} in block {name!r}",
                     body.position_of(key),
-                    suggest(key, ("params", "layers", "description")),
+                    suggest(key, BLOCK_KEYS),
                 )
         layers = body.entries.get("layers")
         if not isinstance(layers, YSeq):
@@ -276,7 +346,23 @@ class _Reader:
                     raise self.error("block-param", f"block {name!r}: parameter {param!r} is not a plain name", where)
                 is_required = isinstance(default, YScalar) and default.value is None
                 params[param] = None if is_required else default
-        return BlockDef(name, params, layers, position)
+        output = body.entries.get("output")
+        if output is not None and (not isinstance(plain(output), str) or not plain(output)):
+            raise self.error("type", f"output of block {name!r} must be a row name, got {describe(plain(output))}", output)
+        return BlockDef(name, params, layers, position, self._block_inputs(name, body.entries.get("inputs")), output)
+
+    def _block_inputs(self, name: str, node: YNode | None) -> tuple[str, ...]:
+        if node is None:
+            return ("input",)
+        names = plain(node)
+        if not isinstance(names, list) or not names:
+            raise self.error("type", f"inputs of block {name!r} must be a list of names, got {describe(names)}", node)
+        for item, value in zip(node.items, names):  # type: ignore[union-attr]
+            if not isinstance(value, str) or not _IDENTIFIER.match(value):
+                raise self.error("block-param", f"block {name!r}: input {describe(value)} is not a plain name", item)
+        if len(set(names)) != len(names):
+            raise self.error("block-param", f"block {name!r}: an input name is given twice", node)
+        return tuple(names)
 
     def _budget(self, node: YNode | None) -> Budget | None:
         if node is None or (isinstance(node, YScalar) and node.value is None):

@@ -106,6 +106,13 @@ def test_corpus_is_big_and_well_formed() -> None:
     assert len(numbers) == len(set(numbers)), "two corpus files share a number"
     orphans = {p.stem for p in [*CORPUS.glob("*.expected"), *CORPUS.glob("*.args")]} - set(names)
     assert not orphans, f".expected or .args files without a spec: {sorted(orphans)}"
+    strays = [
+        path.name
+        for path in CORPUS.iterdir()
+        if path.name not in {".gitattributes", "make_hostile_specs.py", "__pycache__"}
+        and not (NAME.match(path.stem) and path.suffix in {".yaml", ".expected", ".args"})
+    ]
+    assert not strays, f"files that are not corpus cases: {strays}"
 
 
 def test_known_wrong_names_exist() -> None:

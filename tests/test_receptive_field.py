@@ -147,7 +147,7 @@ layer_strategy = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     n=st.integers(40, 400),
     layers=st.lists(layer_strategy, min_size=1, max_size=5),

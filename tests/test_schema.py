@@ -23,7 +23,7 @@ import convcalc
 from convcalc.args import Arg, count
 from convcalc.layers import CANONICAL, RULES, LayerRule
 from convcalc.schema import SchemaError, arg_kind, schema_json, spec_schema
-from convcalc.spec import BUDGET_KEYS, COMPOSITES, DTYPE_BYTES, TOP_LEVEL_KEYS
+from convcalc.spec import BUDGET_KEYS, COMMON_KEYS, COMPOSITES, DTYPE_BYTES, TOP_LEVEL_KEYS
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -241,7 +241,7 @@ def test_every_layer_type_and_alias_has_a_subschema() -> None:
     for name, rule in CANONICAL.items():
         layer = defs[f"layer.{name}"]
         body = layer["anyOf"][0]
-        assert set(body["properties"]) == set(rule.args) | {"name", "repeat", "trainable", "if"}
+        assert set(body["properties"]) == set(rule.args) | set(COMMON_KEYS)
         assert body["additionalProperties"] is False
     types = defs["entry"]["anyOf"][1]["properties"]
     assert set(types) == set(RULES) | set(COMPOSITES)

@@ -171,7 +171,7 @@ def test_fitting_paddings_strides_and_inputs_really_fit() -> None:
             assert not slide(m, k, s, lo, hi, d).unread, (c, m)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(
     n=st.integers(1, 10**9),
     k=st.integers(1, 64),
@@ -406,7 +406,7 @@ def conv_cases(draw: st.DrawFn) -> dict[str, int]:
     return case
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=120)
 @given(conv_cases())
 def test_conv_macs_and_params_match_loop_nest(case: dict[str, int]) -> None:
     """Conv MACs = iterations of (out channel, out position, in-channel-in-group, kernel tap); params = weights + bias."""
@@ -449,7 +449,7 @@ def deconv_cases(draw: st.DrawFn) -> dict[str, int]:
     }
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=120)
 @given(deconv_cases())
 def test_deconv_macs_and_shape_match_scatter_loop(case: dict[str, int]) -> None:
     """Deconv MACs = iterations of (input element, out-channel-in-group, kernel tap); size by scattering taps."""
@@ -481,7 +481,7 @@ def test_deconv_macs_and_shape_match_scatter_loop(case: dict[str, int]) -> None:
     assert row.params == c["c_in"] * (c["filters"] // c["groups"]) * c["k"] ** 2 + c["filters"]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     c=st.integers(1, 6),
     h=st.integers(1, 5),

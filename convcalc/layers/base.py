@@ -23,6 +23,8 @@ from ..record import Record
 Shape = tuple[int, ...]
 Args = dict[str, Any]
 Evaluate = Callable[[Args, Shape, ReceptiveField], "Outcome"]
+Combine = Callable[[Args, list[Shape], list[ReceptiveField], list[str]], "Outcome"]
+"""A merge's evaluation: the shapes and fields of its inputs, and their labels for messages."""
 
 
 class Outcome(Record):
@@ -52,9 +54,21 @@ class Outcome(Record):
 
 class LayerRule(Record):
     """A layer type. ``simple``: zero parameters and shape-preserving, so usable as
-    another layer's ``activation``."""
+    another layer's ``activation``. ``combine``: set for merges, which read
+    ``least_inputs`` or more tensors (``evaluate`` is then unused)."""
 
-    __slots__ = ("name", "evaluate", "args", "aliases", "summary", "accepts_flat", "takes_activation", "simple")
+    __slots__ = (
+        "name",
+        "evaluate",
+        "args",
+        "aliases",
+        "summary",
+        "accepts_flat",
+        "takes_activation",
+        "simple",
+        "combine",
+        "least_inputs",
+    )
 
     def __init__(
         self,
@@ -66,6 +80,8 @@ class LayerRule(Record):
         accepts_flat: bool = False,
         takes_activation: bool = False,
         simple: bool = False,
+        combine: Combine | None = None,
+        least_inputs: int = 1,
     ) -> None:
         self.name = name
         self.evaluate = evaluate
@@ -75,6 +91,8 @@ class LayerRule(Record):
         self.accepts_flat = accepts_flat
         self.takes_activation = takes_activation
         self.simple = simple
+        self.combine = combine
+        self.least_inputs = least_inputs
 
 
 RULES: dict[str, LayerRule] = {}

@@ -22,6 +22,7 @@ from ..args import (
 from ..errors import LayerError
 from ..receptive import ReceptiveField
 from .base import Args, LayerRule, Outcome, Shape, register, spatial_of
+from .graph import reference
 
 PAD_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -72,10 +73,15 @@ def evaluate_upsample(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
         raise LayerError("value", f"mode {mode} needs a {needs}-D input, this one is {ndim}-D")
     if args["align_corners"] is not None and needs is None:
         raise LayerError("value", f"align_corners applies to linear, bilinear, bicubic and trilinear, not {mode}")
-    if (args["scale"] is None) == (args["size"] is None):
-        raise LayerError("missing-key", "upsample needs exactly one of 'scale' and 'size'")
-    if args["size"] is not None:
-        out = per_dim("size", args["size"], ndim)
+    like = args["like"]
+    given = sum(args[key] is not None for key in ("scale", "size", "like"))
+    if given != 1:
+        keys = "'scale' and 'size'" if like is None else "'scale', 'size' and 'like'"
+        raise LayerError("missing-key", f"upsample needs exactly one of {keys}")
+    if like is not None and len(like) != ndim:
+        raise LayerError("value", f"like: a {len(like)}-D size for a {ndim}-D input")
+    if args["size"] is not None or like is not None:
+        out = tuple(like) if like is not None else per_dim("size", args["size"], ndim)
         factors = [Fraction(o, n) for o, n in zip(out, spatial)]
     else:
         factors = [Fraction(str(f)) if not is_int(f) else Fraction(f) for f in per_dim("scale", args["scale"], ndim)]
@@ -109,6 +115,7 @@ register(
             "size": Arg(counts, None),
             "mode": Arg(choice(*UPSAMPLE_MODES), "nearest"),
             "align_corners": Arg(boolean, None),
+            "like": Arg(reference, None, "a row whose spatial size to resize to"),
         },
         summary="upsampling",
     )

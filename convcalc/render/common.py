@@ -44,3 +44,15 @@ def visible_rows(report: Report, depth: int | None) -> list[Row]:
     if depth is None:
         return list(report.rows)
     return [row for row in report.rows if row.depth <= depth]
+
+
+def reads_text(row: Row) -> str:
+    """`` ← a, b/c`` for a row that reads through ``from`` (empty otherwise)."""
+    return f" ← {', '.join(row.input_paths)}" if row.linked else ""
+
+
+def output_items(report: Report, layout: str = "hwc") -> list[tuple[str, str]]:
+    """("Output", shape) for one output; ("Output NAME", shape) for each of several."""
+    if len(report.outputs) == 1:
+        return [("Output", shape_text(report.output_shape, layout))]
+    return [(f"Output {name}", shape_text(shape, layout)) for name, shape in report.outputs]

@@ -26,6 +26,8 @@ HEADER = (
     "rf_jump",
     "rf_start",
     "warnings",
+    "inputs",
+    "output",
 )
 
 
@@ -33,6 +35,7 @@ def render_csv(report: Report, layout: str = "hwc", depth: int | None = None) ->
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
+    outputs = {name for name, _ in report.outputs}
     for row in visible_rows(report, depth):
         rf = row.receptive_field
         writer.writerow(
@@ -54,6 +57,8 @@ def render_csv(report: Report, layout: str = "hwc", depth: int | None = None) ->
                 dims_text(rf.jump),
                 dims_text(rf.start),
                 len(row.warnings),
+                ";".join(row.input_paths),
+                row.path_text if row.path_text in outputs else "",
             )
         )
     return out.getvalue()

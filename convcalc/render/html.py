@@ -7,7 +7,7 @@ from html import escape
 from ..compare import Comparison, label
 from ..report import Report
 from ..units import human, human_bytes
-from .common import jump_text, rf_text, shape_text, visible_rows
+from .common import jump_text, output_items, reads_text, rf_text, shape_text, visible_rows
 
 STYLE = """
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 72rem;
@@ -46,7 +46,7 @@ def _rows_table(report: Report, layout: str, depth: int | None, explain: bool) -
         classes = " ".join(c for c in ("composite" if not row.leaf else "", "warned" if row.warnings else "") if c)
         indent = f' style="padding-left:{0.6 + 1.2 * row.depth:.1f}rem"'
         lines.append(
-            f'<tr class="{classes}" data-path="{escape(row.path_text)}"><td{indent}>{escape(row.name)}</td>'
+            f'<tr class="{classes}" data-path="{escape(row.path_text)}"><td{indent}>{escape(row.name + reads_text(row))}</td>'
             f"<td>{escape(row.type)}</td><td class=num>{shape_text(row.output_shape, layout)}</td>"
             f"<td class=num>{row.params:,}</td><td class=num>{row.macs:,}</td>"
             f"<td class=num>{human_bytes(row.activation_bytes)}</td>"
@@ -68,8 +68,8 @@ def _totals(report: Report, layout: str) -> str:
         ("Activations", human_bytes(t.activation_bytes), f"{t.activation_bytes:,} B, the sum of row outputs"),
         ("Peak memory", human_bytes(t.peak_activation_bytes), f"{t.peak_activation_bytes:,} B alive at once"),
         ("Parameter memory", human_bytes(t.param_bytes), f"{t.param_bytes:,} B ({report.dtype})"),
-        ("Output", shape_text(report.output_shape, layout), ""),
     ]
+    items += [(label, shape, "") for label, shape in output_items(report, layout)]
     if t.buffers:
         items.insert(1, ("Buffers", human(t.buffers), f"{t.buffers:,} BN running statistics (not parameters)"))
     cells = "".join(

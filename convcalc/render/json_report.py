@@ -37,7 +37,8 @@ def row_json(row: Row) -> str:
         f'"params": {row.params}, "trainable_params": {row.trainable_params}, "buffers": {row.buffers}, '
         f'"macs": {row.macs}, "flops": {2 * row.macs}, "activation_bytes": {row.activation_bytes}, '
         f'"receptive_field": {{"size": {_numbers(rf.size)}, "jump": {_numbers(rf.jump)}, '
-        f'"start": {_numbers(rf.start, as_float=True)}}}, "warnings": {warnings}}}'
+        f'"start": {_numbers(rf.start, as_float=True)}}}, "warnings": {warnings}, '
+        f'"inputs": [{", ".join(encode_basestring("/".join(source)) for source in row.inputs)}]}}'
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..report import Report
 from ..units import human, human_bytes
-from .common import jump_text, rf_text, shape_text, visible_rows
+from .common import jump_text, reads_text, rf_text, shape_text, visible_rows
 
 
 def render_markdown(report: Report, layout: str = "hwc", depth: int | None = None) -> str:
@@ -18,7 +18,7 @@ def render_markdown(report: Report, layout: str = "hwc", depth: int | None = Non
     ]
     for row in visible_rows(report, depth):
         name = "&nbsp;&nbsp;" * row.depth + row.name.replace("|", "\\|")
-        flag = " ⚠" if row.warnings else ""
+        flag = (" ⚠" if row.warnings else "") + reads_text(row).replace("|", "\\|")
         lines.append(
             f"| {name}{flag} | {row.type} | {shape_text(row.output_shape, layout)} | {row.params:,} | {row.macs:,} "
             f"| {human_bytes(row.activation_bytes)} | {rf_text(row.receptive_field)} | {jump_text(row.receptive_field)} |"
@@ -31,6 +31,9 @@ def render_markdown(report: Report, layout: str = "hwc", depth: int | None = Non
         f"activations {human_bytes(t.activation_bytes)} (peak {human_bytes(t.peak_activation_bytes)}), "
         f"parameters {human_bytes(t.param_bytes)}.",
     ]
+    if len(report.outputs) > 1:
+        shown = ", ".join(name.replace("|", "\\|") + " " + shape_text(shape, layout) for name, shape in report.outputs)
+        lines += ["", f"**Outputs:** {shown}."]
     if report.warnings:
         lines += ["", "**Warnings:**", ""]
         lines += [f"- `{w.format()}`" for w in report.warnings]

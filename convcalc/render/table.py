@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 from ..record import FrozenRecord
 from ..report import Report
 from ..units import human, human_bytes
-from .common import jump_text, rf_text, shape_text, visible_rows
+from .common import jump_text, output_items, reads_text, rf_text, shape_text, visible_rows
 
 
 class Column(FrozenRecord):
@@ -61,7 +61,7 @@ def table_lines(
     lines = []
     for row in visible_rows(report, depth):
         cells = (
-            "  " * row.depth + row.name + (" ⚠" if row.warnings else ""),
+            "  " * row.depth + row.name + (" ⚠" if row.warnings else "") + reads_text(row),
             row.type,
             shape_text(row.output_shape, layout),
             count(row.params) if row.params else "–",
@@ -147,8 +147,8 @@ def totals_rows(report: Report, layout: str = "hwc") -> list[tuple[str, str, str
         ("Activations", human_bytes(t.activation_bytes), f"{t.activation_bytes:,} B", "sum of row outputs"),
         ("Peak memory", human_bytes(t.peak_activation_bytes), f"{t.peak_activation_bytes:,} B", "most alive at once"),
         ("Param memory", human_bytes(t.param_bytes), f"{t.param_bytes:,} B", report.dtype),
-        ("Output", shape_text(report.output_shape, layout), "", ""),
     ]
+    rows += [(label, shape, "", "") for label, shape in output_items(report, layout)]
     return rows
 
 
