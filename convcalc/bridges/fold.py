@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..layers import RULES
-from .imported import MERGES, Imported, Layer, assign_names
+from .imported import MERGES, Imported, Layer, assign_names, unique
 
 
 MIN_BLOCK = 3
@@ -195,11 +195,7 @@ def _block_names(chosen: list[list[_Module]], class_names: dict[tuple[str, ...],
     for number, modules in enumerate(chosen, start=1):
         known = class_names.get(modules[0].path)
         base = known.lower() if known and known.lower() not in RULES else f"block{number}"
-        name, count = base, 1
-        while name in names:
-            count += 1
-            name = f"{base}{count}"
-        names.append(name)
+        names.append(unique(base, names, ""))
     return names
 
 

@@ -72,6 +72,15 @@ class Imported(Record):
         """Module path → the class that made it, when the exporter recorded it."""
 
 
+def unique(base: str, taken: set[str] | list[str], separator: str = "_") -> str:
+    """``base``, or ``base_2``, ``base_3``, ... : the first not in ``taken``."""
+    name, count = base, 1
+    while name in taken:
+        count += 1
+        name = f"{base}{separator}{count}"
+    return name
+
+
 def row_name(text: str) -> str:
     """A valid row name from a node or module name: ``/`` and other punctuation become ``_``."""
     cleaned = _UNSAFE.sub("_", text).strip("_.") or "node"
@@ -98,10 +107,6 @@ def assign_names(layers: list[Layer], taken: set[str]) -> None:
             base = path
         else:
             base = f"{path}.{layer.type}" if path else layer.type
-        base = row_name(base)
-        name, count = base, 1
-        while name in taken:
-            count += 1
-            name = f"{base}_{count}"
+        name = unique(row_name(base), taken)
         taken.add(name)
         layer.name = name
