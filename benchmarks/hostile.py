@@ -1,4 +1,5 @@
-"""Time and memory of ``convcalc check`` on every file of the bad-spec corpus.
+"""Time and memory of ``convcalc check`` on every file of the bad-spec corpus, and of every
+case of the hostile corpus.
 
 Each file of ``tests/bad_specs`` and of ``benchmarks/hostile_specs`` (costly
 files, too slow for the test suite) runs in a fresh process,
@@ -10,6 +11,15 @@ resident set size of that one child process (``ru_maxrss`` from ``os.wait4``).
 
     python benchmarks/hostile.py                 # every file
     python benchmarks/hostile.py --runs 5 -k laughs -k repeat
+
+Then every case of the hostile corpus (``tests/hostile_cases.py``: files
+and command lines, with closed or full streams, FIFOs and devices) runs
+once, one process at a time, under the limits the tests use; each row gives
+its exit status, wall and CPU seconds and peak RSS, and ``!`` marks a case
+whose outcome breaks its promise (``tests/test_hostile.py`` asserts them).
+The closing summary (worst wall, worst CPU, worst RSS) is what the README quotes.
+
+    python benchmarks/hostile.py --corpus-only  # just the hostile corpus
 
 Not a test: nothing is asserted. Rows over ``--slow`` seconds or ``--big`` MB
 above the baseline, and crashes, are flagged with ``!``.
@@ -88,7 +98,45 @@ def main() -> int:
     parser.add_argument("-k", action="append", default=[], help="only files whose name contains this (repeatable)")
     parser.add_argument("--slow", type=float, default=1.0, help="flag files slower than this many seconds")
     parser.add_argument("--big", type=float, default=100.0, help="flag files using this many MB over the baseline")
+    parser.add_argument("--corpus-only", action="store_true", help="only the hostile corpus of tests/hostile_cases.py")
     options = parser.parse_args()
+    if not options.corpus_only:
+        bad_specs(options)
+    return hostile_corpus(options.k)
+
+
+def hostile_corpus(keys: list[str]) -> int:
+    """Every case of tests/hostile_cases.py, one at a time; the worst figures at the end."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from hostile_cases import CPU_SECONDS, MAX_RSS_MB, corpus, problems, run_cases
+
+    cases = [case for case in corpus() if not keys or any(k in case.name for k in keys)]
+    with tempfile.TemporaryDirectory() as tmp:
+        outcomes = run_cases(cases, Path(tmp), parallel=1)
+    header = f"{'case':<52} {'exit':>4} {'wall s':>7} {'CPU s':>6} {'RSS MB':>7}"
+    print(f"\nhostile corpus: {len(cases)} cases, fresh process each (limits {CPU_SECONDS:g} s CPU, {MAX_RSS_MB:g} MB)")
+    print(header)
+    print("-" * len(header))
+    broken = 0
+    for case in cases:
+        o = outcomes[case.name]
+        flag = "!" if problems(o) else " "
+        broken += flag == "!"
+        print(f"{case.name[:52]:<52} {o.status:>4} {o.wall:>7.3f} {o.cpu:>6.3f} {o.rss_mb:>7.1f} {flag}")
+    worst_wall = max(outcomes.values(), key=lambda o: o.wall)
+    worst_cpu = max(outcomes.values(), key=lambda o: o.cpu)
+    worst_rss = max(outcomes.values(), key=lambda o: o.rss_mb)
+    walls = sorted(o.wall for o in outcomes.values())
+    print(
+        f"\n{len(cases)} cases; {broken} broken (!); median wall {walls[len(walls) // 2]:.3f} s; "
+        f"worst wall {worst_wall.wall:.3f} s ({worst_wall.case.name}); "
+        f"worst CPU {worst_cpu.cpu:.3f} s ({worst_cpu.case.name}); "
+        f"worst RSS {worst_rss.rss_mb:.1f} MB ({worst_rss.case.name})"
+    )
+    return 1 if broken else 0
+
+
+def bad_specs(options: argparse.Namespace) -> None:
 
     files = sorted(CORPUS.glob("*.yaml")) + sorted(EXTRA.glob("*.yaml"))
     if options.k:
@@ -119,7 +167,6 @@ def main() -> int:
     print(
         f"\n{len(files)} files; {flagged} flagged (! = over {options.slow:g} s, over {options.big:g} MB above baseline, or a crash)"
     )
-    return 0
 
 
 if __name__ == "__main__":

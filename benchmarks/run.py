@@ -19,8 +19,9 @@ What it measures, side by side:
    script next to ``sys.executable`` (when there is one).
 2. The engine alone through the Python API: ``analyze_spec`` on resnet152
    already loaded (``convcalc.load`` once).
-3. Generated specs of 1k, 10k and 100k rows in three shapes (deep sequence,
-   wide parallel blocks, nested blocks with repeat), built as dicts and
+3. Generated specs of 1k, 10k and 100k rows in four shapes (deep sequence,
+   wide parallel blocks, nested blocks with repeat, a graph with skips
+   thousands of rows long), built as dicts and
    passed through ``convcalc.load(dict)`` and ``analyze_spec``. Each
    (shape, size) runs in a child process of its own, which reports the
    times, the ``ru_maxrss`` growth of its first load+analyze (the honest
@@ -150,22 +151,22 @@ GRAPH_SKIP_SPAN = 2_500
 
 
 def graph_spec(rows: int) -> dict[str, Any]:
-    """(d) A graph with long-range references (issue 10): a chain of conv, relu, ... where every
-    tenth entry is an ``add`` reading the entry before and a conv up to 2,500 rows back (skips
-    spanning thousands of nodes; about 250 skip tensors alive at once)."""
+    """(d) A graph with long-range references (issue 10): conv, bn, relu, ... as (a), but every
+    tenth entry an ``add`` reading the entry before and the first conv at most 2,500 rows back
+    (skips spanning thousands of nodes; about 250 skip tensors alive at once)."""
     layers: list[Any] = []
-    convs = 0
     conv_rows: list[int] = []
+    back = 0  # index into conv_rows of the first conv within the span
     for i in range(rows):
         if i % GRAPH_SKIP_EVERY == GRAPH_SKIP_EVERY - 1 and conv_rows:
-            back = next((k for k, row in enumerate(conv_rows) if row >= i - GRAPH_SKIP_SPAN), 0)
+            while conv_rows[back] < i - GRAPH_SKIP_SPAN:
+                back += 1
             layers.append({"add": {"from": [-1, f"conv{back + 1}"]}})
-        elif i % 2 == 0:
-            convs += 1
+        elif i % 3 == 0:
             conv_rows.append(i)
             layers.append(_conv())
         else:
-            layers.append("relu")
+            layers.append("bn" if i % 3 == 1 else "relu")
     return {"convcalc": 1, "name": f"graph-{rows}", "input": [16, 8, 8], "layers": layers}
 
 

@@ -63,15 +63,16 @@ def load(source: str | Path | dict[str, Any], *, file: str | None = None) -> Spe
     from pathlib import Path
 
     from . import spec
+    from .safeio import path_text, read_spec_text
 
     if isinstance(source, dict):
         return spec.load_data(source, file or "<dict>")
     if isinstance(source, Path):
-        return spec.load_file(source)
+        return spec.load_text(read_spec_text(source), path_text(source))
     if isinstance(source, str):
         if "\n" in source or source.lstrip().startswith(("{", "[")) or ":" in source and not Path(source).suffix:
             return spec.load_text(source, file or "<text>")
-        return spec.load_file(source)
+        return spec.load_text(read_spec_text(source), path_text(source))
     raise TypeError(f"analyze takes a path, YAML text or a dict, not {type(source).__name__}")
 
 
@@ -79,10 +80,15 @@ def analyze(
     source: str | Path | dict[str, Any] | Graph, *, file: str | None = None, max_rows: int | None = None
 ) -> Report:
     """Analyze a spec given as a path, YAML text, a dict, or a :class:`Graph` built by hand;
-    raise SpecError on a bad spec."""
+    raise SpecError on a bad spec.
+
+    ``max_rows`` (a positive integer; default 1,000,000) caps the rows the spec may expand to.
+    """
     from .engine import DEFAULT_MAX_ROWS, analyze_graph, analyze_spec
     from .graph import Graph
 
+    if max_rows is not None and (type(max_rows) is not int or max_rows < 1):
+        raise ValueError(f"max_rows must be a positive integer or None, not {max_rows!r}")
     if isinstance(source, Graph):
         return analyze_graph(source)
     return analyze_spec(load(source, file=file), max_rows or DEFAULT_MAX_ROWS)

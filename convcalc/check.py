@@ -7,16 +7,20 @@ path (missing, unreadable). Every path is checked even after a failure.
 
 from __future__ import annotations
 
-import glob
+import fnmatch
 import os
+import re
 
 from .budget import BudgetLine, budget_diagnostics, check_budget
 from .engine import DEFAULT_MAX_ROWS, analyze_spec
 from .errors import CANNOT_RUN_CODES, EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEM, Diagnostic, SpecError
 from .report import Report
-from .spec import load_text, read_text_file
+from .safeio import path_text, read_spec_text
+from .spec import load_text
 
 SPEC_SUFFIXES = (".yaml", ".yml")
+MAX_FILES = 100_000
+"""Most files one check expands its paths to (a glob over a huge tree stops there)."""
 
 
 class FileResult:
@@ -82,33 +86,126 @@ def expand_paths(arguments: list[str]) -> list[str]:
 
     A path that matches nothing is kept, so that its check reports it missing;
     so is a directory without specs, so that a mistyped folder can't pass silently.
+    Directories are walked without following symbolic links to directories
+    (so a link to ``.`` loops nowhere), and a file reached twice, by two
+    arguments or through links, is checked once, under its first name.
     """
     found: list[str] = []
     for argument in arguments:
-        if os.path.isdir(argument):
-            inside = []
-            for root, dirs, files in os.walk(argument):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                inside += [os.path.join(root, f) for f in sorted(files) if f.endswith(SPEC_SUFFIXES)]
-            found += inside or [argument]
+        if "\0" in argument:
+            found.append(argument)
+        elif os.path.isdir(argument):
+            found += _walk(argument, None) or [argument]
         elif any(ch in argument for ch in "*?[") and not os.path.exists(argument):
-            matches = sorted(glob.glob(argument, recursive=True))
-            found += matches or [argument]
+            found += _glob(argument) or [argument]
         else:
             found.append(argument)
-    seen: set[str] = set()
-    return [p for p in found if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
+        if len(found) > MAX_FILES:
+            break
+    seen: set[object] = set()
+    unique = []
+    for path in found[:MAX_FILES]:
+        key = _identity(path)
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
+
+
+def _identity(path: str) -> object:
+    """The file behind a path (device and inode), or the path itself when it cannot be stat'ed."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return path
+    return (info.st_dev, info.st_ino)
+
+
+def _walk(top: str, pattern: re.Pattern[str] | None) -> list[str]:
+    """Spec files under ``top`` (hidden folders skipped, links to folders not followed), sorted;
+    with ``pattern``, the files whose path matches it instead."""
+    files = []
+    for root, dirs, names in os.walk(top, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            if pattern is None:
+                if name.endswith(SPEC_SUFFIXES):
+                    files.append(path)
+            elif pattern.match(path):
+                files.append(path)
+            if len(files) > MAX_FILES:
+                return files
+    return files
+
+
+def _glob(argument: str) -> list[str]:
+    """A glob (``**`` for any depth), matched while walking from its fixed leading folders,
+    so that symbolic-link loops are never followed."""
+    parts = argument.split(os.sep)
+    fixed = []
+    for part in parts[:-1]:
+        if any(ch in part for ch in "*?["):
+            break
+        fixed.append(part)
+    top = os.sep.join(fixed) if fixed else "."
+    if fixed == [""]:
+        top = os.sep
+    pattern = re.compile(_glob_regex(argument if fixed else os.path.join(".", argument)))
+    matches = _walk(top, pattern) if os.path.isdir(top) else []
+    if not fixed:
+        matches = [m[2:] if m.startswith("." + os.sep) else m for m in matches]
+    return sorted(matches)
+
+
+def _glob_regex(pattern: str) -> str:
+    """As :mod:`glob` reads a pattern: ``**`` any folders (none included), ``*`` and ``?``
+    within one name (not matching a leading dot), ``[...]`` a character class."""
+    sep = re.escape(os.sep)
+    out = []
+    for index, part in enumerate(pattern.split(os.sep)):
+        separator = sep if index else ""
+        if part == "**":
+            out.append(f"(?:{separator}[^{sep}]+)*" if index else f"(?:[^{sep}]+)?")
+            continue
+        name = [r"(?!\.)"] if part.startswith(("*", "?", "[")) else []
+        i = 0
+        while i < len(part):
+            char = part[i]
+            close = part.find("]", i + 2) if char == "[" else -1
+            if char == "*":
+                name.append(f"[^{sep}]*")
+            elif char == "?":
+                name.append(f"[^{sep}]")
+            elif close > 0:
+                inside = part[i + 1 : close]
+                negate = inside.startswith("!")
+                inside = inside[1:] if negate else inside
+                name.append(("[^" if negate else "[") + inside.replace("\\", "\\\\") + "]")
+                i = close
+            else:
+                name.append(re.escape(char))
+            i += 1
+        out.append(separator + "".join(name))
+    return "".join(out) + r"\Z"
 
 
 def check_file(path: str, overrides: dict[str, int] | None = None, max_rows: int = DEFAULT_MAX_ROWS) -> FileResult:
+    """One file's result; nothing one file does stops the others being checked."""
     result = FileResult(path)
-    if os.path.isdir(path):
-        result.diagnostics.append(Diagnostic("error", "file", "no *.yaml or *.yml specs in this directory", path))
-        return result
     try:
-        report = analyze_spec(load_text(read_text_file(path), path), max_rows)
+        path_text(path)
+        if os.path.isdir(path):
+            result.diagnostics.append(Diagnostic("error", "file", "no *.yaml or *.yml specs in this directory", path))
+            return result
+        report = analyze_spec(load_text(read_spec_text(path), path), max_rows)
     except SpecError as error:
         result.diagnostics.append(error.diagnostic)
+        return result
+    except (RecursionError, MemoryError, ValueError, OverflowError) as error:
+        # A last line of defence: this file gets the error, the other files their results.
+        message = f"could not be analyzed ({type(error).__name__}); please report this spec as a bug"
+        result.diagnostics.append(Diagnostic("error", "internal", message, path))
         return result
     result.report = report
     result.budget = check_budget(report, report.budget, report.budget_positions, overrides)

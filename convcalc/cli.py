@@ -14,7 +14,12 @@ from typing import Any
 import click
 
 from . import __version__
+from .args import MAX_INT
 from .errors import CANNOT_RUN_CODES, EXIT_CANNOT_RUN, EXIT_PROBLEM, Diagnostic, SpecError
+
+
+EXCERPT_CHARS = 120
+"""Widest source excerpt shown under an error (the line is cut around the column)."""
 
 
 def _stderr(text: str) -> None:
@@ -24,22 +29,38 @@ def _stderr(text: str) -> None:
 def report_error(error: SpecError, source: str | None = None) -> int:
     """Print a SpecError as ``file:line:col: error[code]: row: message``; return the exit code.
 
-    On a terminal the offending source line follows, with a caret.
+    On a terminal the offending source line follows, with a caret; ``source``
+    is the text already read (never read again).
     """
+    from .render.escape import diagnostic_line
+
     diagnostic = error.diagnostic
-    _stderr(diagnostic.format())
+    _stderr(diagnostic_line(diagnostic))
     if source is not None and sys.stderr.isatty():
-        _stderr(source_excerpt(diagnostic, source))
+        excerpt = source_excerpt(diagnostic, source)
+        if excerpt:
+            _stderr(excerpt)
     return EXIT_CANNOT_RUN if diagnostic.code in CANNOT_RUN_CODES else EXIT_PROBLEM
 
 
 def source_excerpt(diagnostic: Diagnostic, source: str) -> str:
+    """The error's line (at most EXCERPT_CHARS around the column, escaped) and a caret under the column."""
+    from .render.escape import terminal
+
     line, column = diagnostic.position.line, diagnostic.position.column
-    lines = source.splitlines()
-    if not 1 <= line <= len(lines):
+    if line < 1:
         return ""
-    text = lines[line - 1]
-    return f"  {line:>4} | {text}\n       | {' ' * max(column - 1, 0)}^"
+    start = 0
+    for _ in range(line - 1):
+        start = source.find("\n", start) + 1
+        if start == 0:
+            return ""
+    end = source.find("\n", start)
+    text = source[start : end if end >= 0 else len(source)].rstrip("\r")
+    offset = max(0, min(column - 1 - EXCERPT_CHARS // 2, len(text) - EXCERPT_CHARS))
+    shown = text[offset : offset + EXCERPT_CHARS]
+    before = terminal(shown[: max(column - 1 - offset, 0)])
+    return f"  {line:>4} | {terminal(shown)}\n       | {' ' * len(before)}^"
 
 
 def resolve_spec_path(spec: str) -> str:
@@ -62,34 +83,70 @@ def resolve_spec_path(spec: str) -> str:
     return spec
 
 
-def load_report(spec: str, max_rows: int | None) -> tuple[Any, str | None]:
-    """Analyze one spec argument; returns (report, source text). Raises SpecError."""
-    from . import spec as spec_module
+def analyze_argument(spec: str, max_rows: int | None) -> Any:
+    """The report of one spec argument; on a SpecError, print it (with an excerpt of the
+    text already read) and exit 1 or 2."""
     from .engine import DEFAULT_MAX_ROWS, analyze_spec
+    from .safeio import read_spec_text
+    from .spec import load_text
 
-    target = resolve_spec_path(spec)
-    if target == "-":
-        source = sys.stdin.read()
-        loaded = spec_module.load_text(source, "<stdin>")
-    else:
-        source = spec_module.read_text_file(target)
-        loaded = spec_module.load_text(source, spec if os.path.exists(spec) else target)
-    return analyze_spec(loaded, max_rows or DEFAULT_MAX_ROWS), source
-
-
-def _source_of(spec: str) -> str | None:
-    """The spec's text for a caret under an error, if it can be read at all."""
+    source = None
     try:
         target = resolve_spec_path(spec)
-        if target == "-":
-            return None
-        with open(target, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    except (OSError, SpecError):
-        return None
+        source = read_spec_text(target)
+        name = "<stdin>" if target == "-" else spec if os.path.exists(spec) else target
+        return analyze_spec(load_text(source, name), max_rows or DEFAULT_MAX_ROWS)
+    except SpecError as error:
+        sys.exit(report_error(error, source))
+
+
+def emit(text: str, output: str | None = None, inputs: tuple[str, ...] = ()) -> None:
+    """Standard output, or the file ``output`` written atomically (``-`` is standard output)."""
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    from .safeio import OutputError, write_output
+
+    try:
+        write_output(output, text, inputs)
+    except OutputError as error:
+        from .render.escape import terminal
+
+        _stderr(f"convcalc: error: {terminal(str(error))}")
+        sys.exit(EXIT_CANNOT_RUN)
+    _stderr(f"wrote {output}")
 
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
+
+
+class Count(click.ParamType):
+    """An integer option from ``minimum`` to MAX_INT, checked as text before any conversion
+    (so a 5,000-digit value costs nothing, and the message shows a shortened copy)."""
+
+    name = "integer"
+
+    def __init__(self, minimum: int) -> None:
+        self.minimum = minimum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            text = str(value).strip()
+            digits = text.lstrip("0")
+            if not (text.isascii() and text.isdigit()) or len(digits) > len(str(MAX_INT)):
+                from .errors import shorten
+
+                self.fail(f"{shorten(text, 40)!r} is not an integer from {self.minimum} to {MAX_INT:,}", param, ctx)
+            number = int(text)
+        if not self.minimum <= number <= MAX_INT:
+            self.fail(f"{number} is not an integer from {self.minimum} to {MAX_INT:,}", param, ctx)
+        return number
+
+
+POSITIVE = Count(1)
+NATURAL = Count(0)
 
 
 def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -130,11 +187,13 @@ def main() -> None:
 @main.command()
 @click.argument("spec")
 @output_options
-@click.option("--depth", type=click.IntRange(min=0), default=None, help="Show rows down to this depth (0 = top level).")
-@click.option("--explain", is_flag=True, help="Add each row's worked formula.")
+@click.option("--depth", type=NATURAL, default=None, help="Show rows down to this depth (0 = top level).")
+@click.option(
+    "--explain", is_flag=True, help="Add each row's worked formulas: sizes per dimension, parameters, MACs."
+)
 @click.option(
     "--max-rows",
-    type=click.IntRange(min=1),
+    type=POSITIVE,
     default=None,
     help="Cap on rows a spec may expand to [default: 1,000,000].",
 )
@@ -150,27 +209,24 @@ def analyze(spec: str, fmt: str, layout: str, depth: int | None, explain: bool, 
         convcalc analyze specs/resnet50.yaml --depth 1
         convcalc analyze net.yaml --format json > report.json
     """
-    try:
-        report, _ = load_report(spec, max_rows)
-    except SpecError as error:
-        sys.exit(report_error(error, _source_of(spec)))
+    report = analyze_argument(spec, max_rows)
     if fmt == "json":
         from .render.json_report import render_json
 
-        click.echo(render_json(report), nl=False)
+        click.echo(render_json(report, explain), nl=False)
     elif fmt == "csv":
         from .render.csv_report import render_csv
 
-        click.echo(render_csv(report, layout, depth), nl=False)
+        click.echo(render_csv(report, layout, depth, explain), nl=False)
     elif fmt == "markdown":
         from .render.markdown import render_markdown
 
-        click.echo(render_markdown(report, layout, depth), nl=False)
+        click.echo(render_markdown(report, layout, depth, explain), nl=False)
     elif fmt == "html":
         from .draw import draw_report
         from .render.html import render_html
 
-        click.echo(render_html(report, layout, depth, explain, drawing=draw_report(report)), nl=False)
+        click.echo(render_html(report, layout, depth, explain, drawing=draw_report(report, depth=0)), nl=False)
     else:
         from .render.table import print_report
 
@@ -232,7 +288,7 @@ def _quantity(unit: str) -> Callable[[click.Context, click.Parameter, str | None
 )
 @click.option(
     "--max-rows",
-    type=click.IntRange(min=1),
+    type=POSITIVE,
     default=None,
     help="Cap on rows a spec may expand to [default: 1,000,000].",
 )
@@ -273,12 +329,20 @@ def check(
 
 
 def _dims(text: str, what: str) -> list[int]:
-    try:
-        values = [int(part) for part in text.lower().split("x")]
-    except ValueError:
-        raise click.BadParameter(f"{what} is a number or one per dimension like 7x5, got {text!r}") from None
-    if any(v < 0 for v in values):
-        raise click.BadParameter(f"{what} must not be negative, got {text!r}")
+    """``7`` or ``7x5``: at most three numbers, each at most MAX_INT, checked before any conversion."""
+    from .args import MAX_INT
+    from .errors import shorten
+
+    parts = text.lower().split("x", 3)
+    if len(parts) > 3 or not all(part.strip().isascii() and part.strip().isdigit() for part in parts):
+        raise click.BadParameter(
+            f"{what} is a number ≥ 0 or one per dimension like 7x5, got {shorten(text, 40)!r}"
+        ) from None
+    if any(len(part.strip().lstrip("0")) > len(str(MAX_INT)) for part in parts):
+        raise click.BadParameter(f"{what}: each number is at most {MAX_INT:,}, got {shorten(text, 40)!r}")
+    values = [int(part) for part in parts]
+    if any(v > MAX_INT for v in values):
+        raise click.BadParameter(f"{what}: each number is at most {MAX_INT:,}, got {shorten(text, 40)!r}")
     return values
 
 
@@ -331,7 +395,7 @@ def convolution_options(kernel_required: bool) -> Callable[[Callable[..., Any]],
 @convolution_options(kernel_required=True)
 @click.option(
     "--target",
-    type=click.IntRange(min=1),
+    type=POSITIVE,
     default=None,
     help="Solve for the paddings and strides that give this output size.",
 )
@@ -361,6 +425,8 @@ def conv(
     """
     from .teach import ConvSetting, explain_conv, explain_target, resolve_pad
 
+    if kernel is None:  # click 8.5 no longer enforces required=True on an option whose default is None
+        raise click.UsageError("conv needs --kernel, e.g. convcalc conv 7 --kernel 3")
     sizes = _dims(size, "SIZE")
     if not 1 <= len(sizes) <= 3 or any(v < 1 for v in sizes):
         raise click.BadParameter("SIZE is 1 to 3 positive numbers, like 7 or 7x5", param_hint="SIZE")
@@ -415,22 +481,21 @@ def rf(layers: tuple[str, ...]) -> None:
     from .teach import explain_rf, parse_rf_layer
 
     if len(layers) == 1 and not layers[0][:1].isdigit():
-        try:
-            report, _ = load_report(layers[0], None)
-        except SpecError as error:
-            sys.exit(report_error(error, _source_of(layers[0])))
+        report = analyze_argument(layers[0], None)
         from .render.common import dims_text
+        from .render.escape import terminal
 
         click.echo(f"{'row':<32} {'RF':>8} {'jump':>6}")
         for row in report.rows:
             field = row.receptive_field
-            click.echo(f"{'  ' * row.depth + row.name:<32} {dims_text(field.size):>8} {dims_text(field.jump):>6}")
+            name = "  " * row.depth + terminal(row.name)
+            click.echo(f"{name:<32} {dims_text(field.size):>8} {dims_text(field.jump):>6}")
         return
     try:
-        stack = [parse_rf_layer(token) for token in layers]
+        lines = explain_rf([parse_rf_layer(token) for token in layers])
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="LAYERS") from None
-    for line in explain_rf(stack):
+    for line in lines:
         click.echo(line)
 
 
@@ -438,14 +503,18 @@ def rf(layers: tuple[str, ...]) -> None:
 @click.argument("specs", nargs=-1, required=True)
 @output_options
 @click.option(
-    "--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Compare rows down to this depth."
+    "--depth",
+    type=NATURAL,
+    default=None,
+    help="Compare rows down to this depth [default: as deep as keeps each spec within 100 rows].",
 )
-@click.option("--max-rows", type=click.IntRange(min=1), default=None, help="Cap on rows a spec may expand to.")
-def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int, max_rows: int | None) -> None:
+@click.option("--max-rows", type=POSITIVE, default=None, help="Cap on rows a spec may expand to.")
+def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int | None, max_rows: int | None) -> None:
     """Compare architectures side by side: totals with ratios, then rows.
 
     The first spec is the baseline ("3.15× fewer MACs" means fewer than it).
-    Rows correspond by path.
+    Rows are aligned as diff aligns lines, by depth, type, window and output
+    size: rows only one spec has stay in place, on lines of their own.
 
     \b
     Example:
@@ -456,12 +525,7 @@ def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int, max
 
     if len(specs) < 2:
         raise click.UsageError("compare needs at least two specs")
-    reports = []
-    for spec in specs:
-        try:
-            reports.append(load_report(spec, max_rows)[0])
-        except SpecError as error:
-            sys.exit(report_error(error, _source_of(spec)))
+    reports = [analyze_argument(spec, max_rows) for spec in specs]
     comparison = compare(reports, depth)
     from .render import compare_output
 
@@ -491,16 +555,40 @@ def _padding_value(text: str) -> Any:
 @click.argument("size", required=False)
 @convolution_options(kernel_required=False)
 @click.option(
-    "--frame", type=click.IntRange(min=0), default=None, help="conv: one still at this output position, no animation."
+    "--frame", type=NATURAL, default=None, help="conv: one still at this output position, no animation."
+)
+@click.option(
+    "--speed",
+    type=click.FloatRange(0.05, 20),
+    default=1.0,
+    show_default=True,
+    help="conv: animation speed (1 = 0.8 s a position, 2 = twice as fast).",
+)
+@click.option(
+    "--max-frames",
+    type=POSITIVE,
+    default=120,
+    show_default=True,
+    help="conv: the animation shows at most this many output positions.",
+)
+@click.option(
+    "--interactive",
+    is_flag=True,
+    help="conv: a self-contained HTML page with inputs for every setting, instead of an SVG.",
+)
+@click.option(
+    "--depth",
+    type=NATURAL,
+    default=None,
+    help="spec: levels of composites drawn as their parts (0 = one box each) [default: as deep as fits].",
 )
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, writable=True),
     default=None,
-    help="Write the SVG here (default: standard output).",
+    help="Write the SVG here, atomically (default or -: standard output).",
 )
-@click.option("--max-rows", type=click.IntRange(min=1), default=None, help="Cap on rows a spec may expand to.")
+@click.option("--max-rows", type=POSITIVE, default=None, help="Cap on rows a spec may expand to.")
 def draw(
     target: str,
     size: str | None,
@@ -511,34 +599,46 @@ def draw(
     transposed: bool,
     output_padding: str,
     frame: int | None,
+    speed: float,
+    max_frames: int,
+    interactive: bool,
+    depth: int | None,
     output: str | None,
     max_rows: int | None,
 ) -> None:
     """Draw as SVG: one convolution (TARGET 'conv'), or a whole spec.
 
-    'conv SIZE --kernel F ...' draws the input grid (one SIZE is a square,
-    as the slides' 7×7; 7x5 is one size per dimension) with its padding shaded,
-    the kernel window (dilation gaps included) and the output grid, animated
-    through every output position (SMIL, no JavaScript); --frame i gives one
-    still. A spec is drawn as its volumes, boxes scaled to their size, as the
-    AlexNet and VGG figures on the slides.
+    'conv SIZE --kernel F ...' draws the input (SIZE 7 is a row of 7 cells,
+    as `convcalc conv 7` is 1-D; 7x7 the slides' square) with its padding
+    shaded, the kernel window (dilation gaps included) and the output,
+    animated through the output positions (SMIL, no JavaScript); --frame i
+    gives one still; --interactive writes an HTML page to try settings on.
+    A spec is drawn as its volumes, as the AlexNet and VGG figures on the
+    slides, and its composites (inception modules, residual blocks, VGG
+    stages) as their parts, down to --depth levels.
 
     \b
     Example:
-        convcalc draw conv 5 --kernel 3 --stride 2 --padding 1 -o conv.svg
-        convcalc draw conv 3 --kernel 3 --stride 2 --padding 1 --transposed --output-padding 1 -o deconv.svg
-        convcalc draw alexnet -o alexnet.svg
+        convcalc draw conv 5x5 --kernel 3 --stride 2 --padding 1 -o conv.svg
+        convcalc draw conv 7 --kernel 3 --stride 2 -o conv1d.svg
+        convcalc draw conv 3x3 --kernel 3 --stride 2 --padding 1 --transposed --output-padding 1 -o deconv.svg
+        convcalc draw conv --interactive -o conv.html
+        convcalc draw inception_naive --depth 1 -o inception.svg
     """
-    if target == "conv":
+    if target == "conv" and interactive:
+        from .draw.interactive import interactive_page
+
+        svg = interactive_page()
+    elif target == "conv":
         if size is None or kernel is None:
-            raise click.UsageError("draw conv needs SIZE and --kernel, e.g. convcalc draw conv 5 --kernel 3")
+            raise click.UsageError("draw conv needs SIZE and --kernel, e.g. convcalc draw conv 5x5 --kernel 3")
         from .draw import draw_conv
 
         sizes = _dims(size, "SIZE")
         one = lambda values: values[0] if len(values) == 1 else values  # noqa: E731
         try:
             svg = draw_conv(
-                sizes * 2 if len(sizes) == 1 else sizes,
+                sizes,
                 one(_dims(kernel, "--kernel")),
                 stride=one(_dims(stride, "--stride")),
                 padding=_padding_value(padding),
@@ -546,6 +646,8 @@ def draw(
                 transposed=transposed,
                 output_padding=one(_dims(output_padding, "--output-padding")),
                 frame=frame,
+                speed=speed,
+                max_frames=max_frames,
             )
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
@@ -554,17 +656,8 @@ def draw(
             raise click.UsageError(f"unexpected {size!r}: SIZE goes with 'draw conv' only")
         from .draw import draw_report
 
-        try:
-            report, _ = load_report(target, max_rows)
-        except SpecError as error:
-            sys.exit(report_error(error, _source_of(target)))
-        svg = draw_report(report)
-    if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(svg)
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(svg, nl=False)
+        svg = draw_report(analyze_argument(target, max_rows), depth=depth)
+    emit(svg, output, (resolve_spec_path(target),) if target != "conv" else ())
 
 
 @main.command()
@@ -721,9 +814,11 @@ ZOO_HEADER = """# The convcalc zoo
 
 Classic architectures as convcalc specs, each with a header comment citing
 its paper and the torchvision model it matches. Parameters match
-torchvision's documented counts exactly; MACs (multiply-accumulates of conv
-and fc; FLOPs = 2 × MACs) match a forward-hook count in PyTorch exactly and
-round to torchvision's published "GFLOPS". Activation memory is float32;
+torchvision's documented counts exactly; MACs (multiply-accumulates of conv,
+fc and attention; FLOPs = 2 × MACs) match a forward-hook count in PyTorch
+exactly (for the transformers, whose attention products no hook sees,
+torch.utils.flop_counter's count ÷ 2) and round to torchvision's published
+"GFLOPS". Activation memory is float32;
 "Final RF" is the theoretical receptive field of the last row (padding
 included, so it can exceed the input).
 
@@ -748,12 +843,7 @@ def zoo(specs: tuple[str, ...]) -> None:
     from .render.markdown import render_summary
 
     names = list(specs) or [str(path) for path in bundled_specs().values()]
-    reports = []
-    for name in names:
-        try:
-            reports.append(load_report(name, None)[0])
-        except SpecError as error:
-            sys.exit(report_error(error, _source_of(name)))
+    reports = [analyze_argument(name, None) for name in names]
     click.echo((ZOO_HEADER if not specs else "") + render_summary(reports), nl=False)
 
 

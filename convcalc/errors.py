@@ -1,6 +1,6 @@
 """Diagnostics: one exception type for errors, one record type for warnings.
 
-Formulas raise plain :class:`LayerError`; the graph walk adds the location
+Formulas raise plain :class:`LayerError`; the reader and the evaluator add the location
 (file, line, column, row path) and re-raises :class:`SpecError`, which is
 what the library's callers see. The CLI prints either as
 ``file:line:col: error[code]: row: message``.
@@ -15,6 +15,14 @@ EXIT_OK, EXIT_PROBLEM, EXIT_CANNOT_RUN = 0, 1, 2
 
 CANNOT_RUN_CODES = frozenset({"file"})
 """Error codes that mean the spec could not be read at all (exit status 2)."""
+
+
+def shorten(text: str, limit: int = 300) -> str:
+    """``text`` if short, else its start and end around ``…``: messages echo user text, bounded."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return f"{text[:half]}…{text[-half:]}"
 
 
 class Position(FrozenRecord):

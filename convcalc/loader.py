@@ -17,7 +17,7 @@ import yaml.composer
 import yaml.reader
 from yaml.constructor import ConstructorError, SafeConstructor
 
-from .errors import NOWHERE, Position, SpecError
+from .errors import NOWHERE, Position, SpecError, shorten
 from .record import FrozenRecord
 from .runtime import paused_gc, position_at
 
@@ -25,7 +25,20 @@ MAX_ALIAS_EXPANSION = 100_000
 """Nodes that aliases may add beyond the document's own nodes."""
 
 MAX_NESTING = 200
-"""Deepest nesting of YAML collections accepted."""
+"""Deepest nesting of YAML collections accepted (through aliases too)."""
+
+MAX_NUMBER_CHARS = 100
+"""Longest number written in a spec, in characters (any base: hex, binary, base 60)."""
+
+MAX_NUMBER = 10**100
+"""Largest magnitude of an integer read: past it Python can neither print nor compare it quickly."""
+
+MAX_YAML_NODES = 200_000
+"""Most parser events in one YAML document (a scalar, key or alias is one, a list or mapping two):
+about a second of parsing, some 30,000 rows written out; ``repeat`` and blocks describe millions."""
+
+MAX_PYTHON_NODES = 2_000_000
+"""Most distinct nodes built from the Python API's dict input (64 MiB of YAML holds about as many)."""
 
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + t for t in ("null", "bool", "int", "float", "str")}
@@ -204,11 +217,12 @@ def load_document(text: str, file: str = "<spec>") -> tuple[YNode, list[YMap]]:
 class _Frame:
     """An open collection while its events arrive."""
 
-    __slots__ = ("node", "size", "key", "merges")
+    __slots__ = ("node", "size", "height", "key", "merges")
 
     def __init__(self, node: YSeq | YMap) -> None:
         self.node = node
         self.size = 1
+        self.height = 1
         self.key: tuple[str, Position] | None = None  # a mapping's key waiting for its value
         self.merges: list[tuple[YNode, Position]] = []
 
@@ -233,7 +247,9 @@ class _Builder:
         self.anchors: dict[str, YNode] = {}
         self.open: set[int] = set()
         self.sizes: dict[int, int] = {}
+        self.heights: dict[int, int] = {}
         self.added_by_aliases = 0
+        self.nodes = 0
         self.resolved: dict[tuple[str, Any], str] = {}
         self.values: dict[tuple[str, str], Any] = {}
         self.constructor = SafeConstructor()
@@ -271,6 +287,14 @@ class _Builder:
         stack: list[_Frame] = []
         while True:
             event = self.loader.get_event()
+            self.nodes += 1
+            if self.nodes > MAX_YAML_NODES:
+                raise self.fail(
+                    "too-large",
+                    f"the document holds more than {MAX_YAML_NODES:,} YAML values; describe long stacks "
+                    "with repeat and blocks",
+                    event.start_mark,
+                )
             frame = stack[-1] if stack else None
             awaiting_key = frame is not None and isinstance(frame.node, YMap) and frame.key is None
             if isinstance(event, yaml.ScalarEvent):
@@ -278,11 +302,11 @@ class _Builder:
                     self._key(frame, event)  # type: ignore[arg-type]
                     continue
                 node: YNode = self._scalar(event)
-                size = 1
+                size, height = 1, 0
             elif isinstance(event, yaml.AliasEvent):
                 if awaiting_key:
                     raise self.fail("type", "mapping keys must be plain names", event.start_mark)
-                node, size = self._alias(event)
+                node, size, height = self._alias(event, len(stack))
             elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 is_map = isinstance(event, yaml.MappingStartEvent)
                 tag = event.tag
@@ -301,19 +325,22 @@ class _Builder:
                 continue
             else:  # SequenceEnd or MappingEnd
                 done = stack.pop()
-                node, size = done.node, done.size
+                node, size, height = done.node, done.size, done.height
                 if isinstance(node, YMap):
                     self._finish_mapping(done)
                 self.open.discard(id(node))
                 self.sizes[id(node)] = size
+                self.heights[id(node)] = height
             if isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
                 self._anchor(event, node)
             if not stack:
                 return node
-            self._attach(stack[-1], node, size)
+            self._attach(stack[-1], node, size, height)
 
-    def _attach(self, frame: _Frame, node: YNode, size: int) -> None:
+    def _attach(self, frame: _Frame, node: YNode, size: int, height: int) -> None:
         frame.size += size
+        if height >= frame.height:
+            frame.height = height + 1
         target = frame.node
         if isinstance(target, YSeq):
             target.items.append(node)
@@ -364,18 +391,33 @@ class _Builder:
             if key in self.values:
                 value = self.values[key]
             else:
-                node = yaml.ScalarNode(tag, value)
-                try:
-                    if tag.endswith(":int"):
-                        built = self.constructor.construct_yaml_int(node)
-                    elif tag.endswith(":float"):
-                        built = self.constructor.construct_yaml_float(node)
-                    else:
-                        built = self.constructor.construct_yaml_bool(node)
-                except (ConstructorError, ValueError) as exc:
-                    raise self.fail("yaml", f"bad scalar {value!r}: {exc}", event.start_mark) from None
-                value = self.values[key] = built
+                value = self.values[key] = self._construct(tag, value, event.start_mark)
         return YScalar(value, _mark(event.start_mark))
+
+    def _construct(self, tag: str, text: str, mark: Any) -> Any:
+        """A bool, int or float from its text, bounded before any conversion; every failure located."""
+        kind = tag[len(_TAG) :]
+        if kind != "bool" and len(text) > MAX_NUMBER_CHARS:
+            raise self.fail(
+                "value",
+                f"a number of {len(text):,} characters ({shorten(text, 40)!r}); a spec's numbers have at most "
+                f"{MAX_NUMBER_CHARS}",
+                mark,
+            )
+        node = yaml.ScalarNode(tag, text)
+        try:
+            if kind == "int":
+                built = self.constructor.construct_yaml_int(node)
+            elif kind == "float":
+                built = self.constructor.construct_yaml_float(node)
+            else:
+                built = self.constructor.construct_yaml_bool(node)
+        except (ConstructorError, ValueError, KeyError, IndexError, TypeError):
+            expected = {"bool": "true or false", "int": "an integer", "float": "a number"}[kind]
+            raise self.fail("yaml", f"!!{kind} {shorten(text, 40)!r} is not {expected}", mark) from None
+        if kind == "int" and not -MAX_NUMBER < built < MAX_NUMBER:
+            raise self.fail("value", f"the integer {shorten(text, 40)} is too large (10^100 or more)", mark)
+        return built
 
     def _anchor(self, event: Any, node: YNode) -> None:
         if event.anchor in self.anchors:
@@ -387,7 +429,7 @@ class _Builder:
             )
         self.anchors[event.anchor] = node
 
-    def _alias(self, event: Any) -> tuple[YNode, int]:
+    def _alias(self, event: Any, depth: int) -> tuple[YNode, int, int]:
         node = self.anchors.get(event.anchor)
         if node is None:
             raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
@@ -396,6 +438,11 @@ class _Builder:
                 "yaml", "a YAML alias refers to a node that contains it", file=self.file, position=node.pos
             )
         size = self.sizes.get(id(node), 1)
+        height = self.heights.get(id(node), 0)
+        if depth + height > MAX_NESTING:
+            raise self.fail(
+                "too-deep", f"YAML aliases nest this document deeper than {MAX_NESTING} levels", event.start_mark
+            )
         self.added_by_aliases += size
         if self.added_by_aliases > MAX_ALIAS_EXPANSION:
             raise self.fail(
@@ -404,7 +451,7 @@ class _Builder:
                 "use blocks and repeat instead",
                 event.start_mark,
             )
-        return node, size
+        return node, size, height
 
     def _finish_mapping(self, frame: _Frame) -> None:
         target = frame.node
@@ -427,19 +474,95 @@ class _Builder:
             self.duplicated.append(target)
 
 
-def from_python(data: Any, depth: int = 0) -> YNode:
-    """Wrap plain Python data (the API's dict input) as nodes without positions."""
-    if depth > MAX_NESTING:
-        raise SpecError.at("too-deep", f"nesting is deeper than {MAX_NESTING} levels")
-    if isinstance(data, dict):
-        entries = {}
-        for key, value in data.items():
-            if not isinstance(key, str):
-                raise SpecError.at("type", f"mapping keys must be strings, got {key!r}")
-            entries[key] = from_python(value, depth + 1)
-        return YMap(entries)
-    if isinstance(data, (list, tuple)):
-        return YSeq([from_python(item, depth + 1) for item in data])
-    if data is None or isinstance(data, (bool, int, float, str)):
-        return YScalar(data)
-    raise SpecError.at("type", f"unsupported value of type {type(data).__name__}: {data!r}")
+def from_python(data: Any, file: str = "<dict>") -> YNode:
+    """Wrap plain Python data (the API's dict input) as nodes without positions.
+
+    Bounded as YAML is: nesting (:data:`MAX_NESTING`), numbers
+    (:data:`MAX_NUMBER`), distinct nodes (:data:`MAX_PYTHON_NODES`), and a
+    list or dict used in several places counts as YAML aliases do
+    (:data:`MAX_ALIAS_EXPANSION`), so shared sub-lists cannot expand
+    exponentially. A container that contains itself is refused.
+    """
+    return _PythonBuilder(file).build(data, 0)
+
+
+def _python_shown(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and not -MAX_NUMBER < value < MAX_NUMBER:
+        return f"an integer of {value.bit_length():,} bits"
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return shorten(repr(value), 60)
+    return f"a {type(value).__name__}"
+
+
+class _PythonBuilder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.built: dict[int, tuple[YNode, int, int]] = {}  # id → node, size, height
+        self.open: set[int] = set()
+        self.nodes = 0
+        self.added_by_sharing = 0
+        self.keep: list[Any] = []  # keeps ids valid while building
+
+    def build(self, data: Any, depth: int) -> YNode:
+        return self._node(data, depth)[0]
+
+    def _count(self) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_PYTHON_NODES:
+            raise SpecError.at("too-large", f"the data holds more than {MAX_PYTHON_NODES:,} values", file=self.file)
+
+    def _node(self, data: Any, depth: int) -> tuple[YNode, int, int]:
+        if data is None or isinstance(data, (bool, float, str)):
+            self._count()
+            return YScalar(data), 1, 0
+        if isinstance(data, int):
+            if not -MAX_NUMBER < data < MAX_NUMBER:
+                raise SpecError.at("value", f"{_python_shown(data)} is too large (10^100 or more)", file=self.file)
+            self._count()
+            return YScalar(int(data)), 1, 0
+        if not isinstance(data, (dict, list, tuple)):
+            raise SpecError.at("type", f"unsupported value of type {type(data).__name__}", file=self.file)
+        key = id(data)
+        if key in self.open:
+            raise SpecError.at("yaml", f"a {type(data).__name__} contains itself", file=self.file)
+        if key in self.built:
+            node, size, height = self.built[key]
+            if depth + height > MAX_NESTING:
+                raise SpecError.at("too-deep", f"nesting is deeper than {MAX_NESTING} levels", file=self.file)
+            self.added_by_sharing += size
+            if self.added_by_sharing > MAX_ALIAS_EXPANSION:
+                raise SpecError.at(
+                    "alias-bomb",
+                    f"lists and dicts used in several places expand this data by more than "
+                    f"{MAX_ALIAS_EXPANSION:,} values",
+                    file=self.file,
+                )
+            return node, size, height
+        if depth > MAX_NESTING:
+            raise SpecError.at("too-deep", f"nesting is deeper than {MAX_NESTING} levels", file=self.file)
+        self._count()
+        self.open.add(key)
+        self.keep.append(data)
+        size, height = 1, 1
+        if isinstance(data, dict):
+            entries = {}
+            for name, value in data.items():
+                if not isinstance(name, str):
+                    shown = _python_shown(name)
+                    raise SpecError.at("type", f"mapping keys must be strings, got {shown}", file=self.file)
+                child, child_size, child_height = self._node(value, depth + 1)
+                entries[name] = child
+                size += child_size
+                height = max(height, child_height + 1)
+            node: YNode = YMap(entries)
+        else:
+            items = []
+            for value in data:
+                child, child_size, child_height = self._node(value, depth + 1)
+                items.append(child)
+                size += child_size
+                height = max(height, child_height + 1)
+            node = YSeq(items)
+        self.open.discard(key)
+        self.built[key] = (node, size, height)
+        return node, size, height

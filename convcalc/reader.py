@@ -105,13 +105,15 @@ class Reader:
         # its key names alive, so that no id in a key can be reused by another node.
         self.static: dict[int, tuple[YNode, bool]] = {}
         self.entries: dict[tuple[int, tuple[int, ...]], tuple[Any, _Entry]] = {}
+        self.args: dict[tuple[str, str], dict[str, Any]] = {}
+        """Checked args by type and args as written: equal layers share one (read-only) dict."""
 
     # ----- errors -----------------------------------------------------------------
 
     def error(self, code: str, message: str, position: Position, path: tuple[str, ...], scope: _Scope) -> SpecError:
         return SpecError.at(code, message + scope.context, file=self.file, position=position, row="/".join(path))
 
-    # ----- the walk ---------------------------------------------------------------
+    # ----- reading the lists ---------------------------------------------------------
 
     def read(self) -> Graph:
         spec = self.spec
@@ -501,7 +503,11 @@ class Reader:
         given = {
             name: plain(resolve(value, scope, self, path, entry.position)) for name, value in entry.args.entries.items()
         }
-        args = entry.checked[rule.name] = check_args(rule.args, given, rule.name)
+        key = (rule.name, repr(given))
+        args = self.args.get(key)
+        if args is None:
+            args = self.args[key] = check_args(rule.args, given, rule.name)
+        entry.checked[rule.name] = args
         return args
 
     def walk_activation(

@@ -69,7 +69,7 @@ def ref(name: str) -> Schema:
 # One table from an Arg's check function to (schema fragment, description).
 # Fragments already accept `$param` (and `${expr}` where the value is an
 # integer or a number: expressions evaluate to integers) at every position
-# where the graph walk substitutes them.
+# where the reader substitutes them.
 
 
 def _real(minimum: float | None = None, maximum: float | None = None, open_max: bool = False) -> tuple[Schema, str]:

@@ -129,6 +129,41 @@ def slide_formula(n: int, k: int, s: int, lo: int = 0, hi: int = 0, d: int = 1) 
     return f"({n}{padding} − {f})/{s} + 1 = {_quotient_text(n + lo + hi - f, s)}"
 
 
+def floored_formula(n: int, k: int, s: int, lo: int = 0, hi: int = 0, d: int = 1) -> str:
+    """:func:`slide_formula`, with the floor shown when the stride doesn't fit.
+
+    >>> floored_formula(7, 3, 3)
+    '(7 − 3)/3 + 1 = 2.33 → 2'
+    >>> floored_formula(227, 11, 4)
+    '(227 − 11)/4 + 1 = 55'
+    """
+    text = slide_formula(n, k, s, lo, hi, d)
+    span = window_span(n, k, lo, hi, d)
+    return text if span % s == 0 else f"{text} → {span // s + 1}"
+
+
+def transposed_formula(
+    n: int, k: int, s: int = 1, lo: int = 0, hi: int = 0, d: int = 1, output_padding: int = 0
+) -> str:
+    """PyTorch's ``(N − 1)·S − 2P + D(F − 1) + A + 1`` with the numbers put in, and its value.
+
+    Zero paddings and output paddings are left out, as :func:`slide_formula` does.
+
+    >>> transposed_formula(3, 3, 2, 1, 1, output_padding=1)
+    '(3 − 1)·2 − 2·1 + (3 − 1) + 1 + 1 = 6'
+    >>> transposed_formula(4, 3, 3, 0, 2, d=2)
+    '(4 − 1)·3 − 0 − 2 + 2·(3 − 1) + 1 = 12'
+    """
+    if lo == hi:
+        padding = f" − 2·{lo}" if lo else ""
+    else:
+        padding = f" − {lo} − {hi}"
+    kernel = f"{d}·({k} − 1)" if d > 1 else f"({k} − 1)"
+    extra = f" + {output_padding}" if output_padding else ""
+    out = transposed_output(n, k, s, lo, hi, d, output_padding)
+    return f"({n} − 1)·{s}{padding} + {kernel}{extra} + 1 = {out}"
+
+
 class UnevenStride(FrozenRecord):
     """Why a stride does not fit one dimension, and what would."""
 
@@ -216,18 +251,38 @@ def _fitting_paddings(n: int, k: int, s: int, lo: int, hi: int, d: int) -> tuple
     return tuple((t // 2, t - t // 2) for t in below + above)
 
 
-_STRIDE_SEARCH = 64
+STRIDE_SEARCH = 64
+"""Candidates tried for a fitting stride, from each end: the search never walks a range the input chooses."""
 
 
 def _fitting_strides(span: int, s: int) -> tuple[int, ...]:
     """The nearest strides below ``s``, and above it up to ``2s``, that divide the span.
 
     A stride above ``2s`` (29 for a span of 29) changes the layer into another
-    one: it is no useful fix, so it is not offered.
+    one: it is no useful fix, so it is not offered. Below, the
+    :data:`STRIDE_SEARCH` strides under ``s`` are tried; above, the smallest
+    divisor in ``(s, 2s]`` is looked for from both ends of the divisor pairs,
+    ``t`` rising from ``s + 1`` and ``span // t`` falling from ``(span − 1) // s``,
+    each at most :data:`STRIDE_SEARCH` steps: whichever meets a divisor first
+    meets the smallest, and a span with none that close gets no offer.
     """
-    below = [t for t in range(s - 1, max(s - 1 - _STRIDE_SEARCH, 0), -1) if span % t == 0][:1]
-    above = [t for t in range(s + 1, min(span, 2 * s) + 1) if span % t == 0][:1]
-    return tuple(below + above)
+    below = [t for t in range(s - 1, max(s - 1 - STRIDE_SEARCH, 0), -1) if span % t == 0][:1]
+    return tuple(below) + _smallest_divisor_above(span, s, min(span, 2 * s))
+
+
+def _smallest_divisor_above(span: int, s: int, limit: int) -> tuple[int, ...]:
+    """The smallest divisor of ``span`` in ``(s, limit]``, if a capped search from both ends finds it."""
+    for t in range(s + 1, min(limit, s + STRIDE_SEARCH) + 1):
+        if span % t == 0:
+            return (t,)
+    if limit <= s + STRIDE_SEARCH:
+        return ()
+    top = (span - 1) // s  # the largest co-divisor q = span / t with t > s
+    for q in range(top, max(top - STRIDE_SEARCH, 0), -1):
+        if span % q == 0:
+            t = span // q
+            return (t,) if s < t <= limit else ()
+    return ()
 
 
 def _fitting_inputs(n: int, remainder: int, s: int) -> tuple[int, ...]:

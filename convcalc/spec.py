@@ -1,7 +1,7 @@
 """A spec file's top level: format version, input, dtype, budget, blocks, layers.
 
 Turns the node tree from :mod:`convcalc.loader` into a :class:`Spec`. The
-layer lists stay as nodes: the graph walk (:mod:`convcalc.engine`) reads them,
+layer lists stay as nodes: the graph reader (:mod:`convcalc.reader`) reads them,
 because what an entry means can depend on block parameters.
 """
 
@@ -86,7 +86,7 @@ class Budget(Record):
 
 class Spec(Record):
     """A spec's top level, read; its layer lists stay nodes. ``duplicated``: mappings
-    with a repeated key, reported with their row by the graph walk."""
+    with a repeated key, reported with their row by the reader."""
 
     __slots__ = (
         "file",

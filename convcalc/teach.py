@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from . import shapes
+from .args import MAX_INT
+from .receptive import MAX_RF_BITS
 
 Pad = tuple[int, int]
 
@@ -80,9 +82,9 @@ def explain_direct(c: ConvSetting, label: str = "") -> list[str]:
         f"  = {span}/{c.s} + 1 = {shapes.format_number(quotient)}: not an integer, the stride doesn't fit;"
         f" the output is floored to {out}"
     )
-    starts = [i * c.s - lo for i in range(out)]
-    last = starts[-1] + c.f - 1
-    shown = ", ".join(map(str, starts[:6])) + (", ..." if out > 6 else "")
+    starts = [i * c.s - lo for i in range(min(out, 6))]
+    last = (out - 1) * c.s - lo + c.f - 1
+    shown = ", ".join(map(str, starts)) + (", ..." if out > 6 else "")
     lines.append(f"  windows start at input positions {shown}; the last one ends at {last}")
     if u.unread_input:
         first_unread = c.n - u.unread_input
@@ -108,11 +110,10 @@ def explain_direct(c: ConvSetting, label: str = "") -> list[str]:
 def explain_transposed(c: ConvSetting, label: str = "") -> list[str]:
     lo, hi = c.pad
     head = f"{label}: " if label else ""
-    out = c.output
     lines = [
         f"{head}N = {c.n}, F = {c.k}, S = {c.s}, P = {_pad_text(c.pad)}, D = {c.d}, output padding A = {c.output_padding}",
-        "  output = (N − 1)·S − P_lo − P_hi + D(F − 1) + A + 1"
-        f" = ({c.n} − 1)·{c.s} − {lo} − {hi} + {c.d}·({c.k} − 1) + {c.output_padding} + 1 = {out}",
+        f"  output = (N − 1)·S − {'2P' if lo == hi else 'P_lo − P_hi'} + D(F − 1) + A + 1"
+        f" = {shapes.transposed_formula(c.n, c.k, c.s, lo, hi, c.d, c.output_padding)}",
         "  as a direct convolution (Dumoulin & Visin): insert S − 1 = "
         f"{c.s - 1} zeros between inputs ({c.n} → {(c.n - 1) * c.s + 1}), pad D(F − 1) − P ="
         f" {c.d * (c.k - 1) - lo} before and {c.d * (c.k - 1) - hi + c.output_padding} after, stride 1",
@@ -145,19 +146,28 @@ class Solution:
     exact: bool
 
 
+MAX_SOLUTIONS_PER_STRIDE = 8
+"""Paddings listed per stride by ``conv --target`` (a huge stride has as many as its value)."""
+
+
 def solve_target(
     n: int, k: int, target: int, d: int = 1, stride: int | None = None, max_stride: int = 8
 ) -> list[Solution]:
     """Paddings (per side at most F − 1) and strides giving output ``target``.
 
-    Exact solutions first (the stride fits), then floored ones.
+    Exact solutions first (the stride fits), then floored ones. For one stride
+    the totals that work are the ``s`` consecutive ones from
+    ``(target − 1)s + F − n``, cut at ``2(F − 1)``; the smallest
+    :data:`MAX_SOLUTIONS_PER_STRIDE` of them are listed.
     """
     f = shapes.effective_kernel(k, d)
     strides = [stride] if stride is not None else range(1, max_stride + 1)
     found = []
     for s in strides:
         lowest = (target - 1) * s + f - n
-        for total in range(max(lowest, 0), lowest + s):
+        first = max(lowest, 0)
+        stop = min(lowest + s, 2 * (f - 1) + 1, first + MAX_SOLUTIONS_PER_STRIDE)
+        for total in range(first, stop):
             lo, hi = total // 2, total - total // 2
             if hi > f - 1:
                 continue
@@ -182,6 +192,13 @@ def explain_target(n: int, k: int, target: int, d: int = 1, stride: int | None =
     return lines
 
 
+MAX_RF_TOKEN = 40
+"""Longest layer token of ``convcalc rf`` (``2147483647x2147483647/2147483647`` is 32)."""
+
+MAX_RF_LAYERS = 10_000
+"""Most layers one ``convcalc rf`` walks (its numbers are bounded too, by :data:`MAX_RF_BITS`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RfLayer:
     label: str
@@ -193,29 +210,39 @@ class RfLayer:
 def parse_rf_layer(token: str) -> RfLayer:
     """``3x3``, ``3``, ``3/2`` (stride 2), ``3d2`` (dilation 2), ``7x7/2``."""
     text = token.strip().lower()
-    stride = dilation = 1
+    if len(text) > MAX_RF_TOKEN:
+        raise ValueError(f"{text[:20]}...: a layer is written in at most {MAX_RF_TOKEN} characters, like 7x7/2")
+    stride_text = dilation_text = "1"
     if "/" in text:
         text, _, stride_text = text.partition("/")
-        stride = int(stride_text)
     if "d" in text:
         text, _, dilation_text = text.partition("d")
-        dilation = int(dilation_text)
-    sizes = {int(v) for v in text.split("x")}
+    try:
+        stride, dilation = int(stride_text), int(dilation_text)
+        sizes = {int(v) for v in text.split("x")}
+    except ValueError:
+        raise ValueError(f"{token}: expected a layer like 3x3, 7x7/2 (stride 2) or 3d2 (dilation 2)") from None
     if len(sizes) != 1:
         raise ValueError(f"{token}: the receptive-field walk takes square kernels (3x3, not 3x5)")
     k = sizes.pop()
     if k < 1 or stride < 1 or dilation < 1:
         raise ValueError(f"{token}: kernel, stride and dilation must be ≥ 1")
+    if max(k, stride, dilation) > MAX_INT:
+        raise ValueError(f"{token}: kernel, stride and dilation are at most {MAX_INT:,}")
     return RfLayer(token, k, stride, dilation)
 
 
 def explain_rf(layers: list[RfLayer]) -> list[str]:
     """Receptive-field growth of a stack: RF ← RF + (F − 1)·jump, jump ← jump·S."""
     lines = ["RF = RF + (F − 1)·jump, jump = jump·S  (F = D(K − 1) + 1)", f"  {'input':<10} RF 1, jump 1"]
+    if len(layers) > MAX_RF_LAYERS:
+        raise ValueError(f"{len(layers):,} layers: the walk takes at most {MAX_RF_LAYERS:,}")
     rf, jump = 1, 1
     for layer in layers:
         f = shapes.effective_kernel(layer.k, layer.d)
         new_rf = rf + (f - 1) * jump
+        if max(new_rf, jump * layer.s).bit_length() >= MAX_RF_BITS:
+            raise ValueError(f"{layer.label}: the receptive field passes 2^{MAX_RF_BITS}; no number format holds it")
         detail = f"{rf} + ({f} − 1)·{jump} = {new_rf}"
         rf, jump = new_rf, jump * layer.s
         lines.append(f"  {layer.label:<10} RF {detail}, jump {jump}")

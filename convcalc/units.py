@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from .errors import shorten
+
 _SUFFIXES = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K"))
 _BYTE_SUFFIXES = ((10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "KB"))
 
@@ -41,6 +43,8 @@ _BYTE_MULTIPLIERS = {
 }
 
 MAX_QUANTITY = 10**30
+MAX_QUANTITY_CHARS = 60
+"""Longest quantity text read (``1,000,000,000,000,000,000,000,000,000,000`` has 41 characters)."""
 _QUANTITY = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]([+-]?[0-9]{1,3}))?\s*([A-Za-z]*)\s*$")
 
 
@@ -94,6 +98,8 @@ def parse_quantity(text: str | int | float, unit: str = "count") -> int:
     if not isinstance(text, str):
         shown = "a mapping" if isinstance(text, dict) else "a list" if isinstance(text, list) else repr(text)
         raise ValueError(f"expected a number with an optional K/M/G suffix, got {shown}")
+    if len(text) > MAX_QUANTITY_CHARS:
+        raise ValueError(f"{shorten(text, 40)!r} is too long for a quantity (at most {MAX_QUANTITY_CHARS} characters)")
     match = _QUANTITY.match(text)
     if not match:
         raise ValueError(f"expected a number with an optional K/M/G suffix, got {text!r}")

@@ -115,6 +115,15 @@ def test_corpus_is_big_and_well_formed() -> None:
     assert not strays, f"files that are not corpus cases: {strays}"
 
 
+def test_corpus_holds_no_stray_files() -> None:
+    """Only NN-name.{yaml,expected,args} and the generator. Twelve files named after
+    .expected lines were once written here by a shell one-liner, ``awk '{print length > $0 "..."}'``
+    (awk's ``>`` redirects to a file, it does not compare)."""
+    allowed = re.compile(r"^\d\d-[a-z0-9]+(-[a-z0-9]+)*\.(yaml|expected|args)$")
+    stray = [p.name for p in CORPUS.iterdir() if p.name not in ("make_hostile_specs.py", "__pycache__", ".gitattributes")]
+    assert not [name for name in stray if not allowed.match(name)]
+
+
 def test_known_wrong_names_exist() -> None:
     assert set(KNOWN_WRONG) <= set(corpus_names())
 

@@ -50,6 +50,12 @@ def animation_elements(root: ET.Element) -> list[ET.Element]:
     return [e for e in root.iter() if e.tag in (f"{SVG}animate", f"{SVG}set", f"{SVG}animateTransform")]
 
 
+def positions(root: ET.Element) -> int:
+    """Output positions the (one, moving) window of an animation goes through."""
+    (window,) = having(root, "window", tag="g")
+    return int(window.get("data-positions"))
+
+
 def texts(root: ET.Element) -> list[str]:
     return ["".join(e.itertext()) for e in root.iter(f"{SVG}text")]
 
@@ -73,12 +79,25 @@ CONFIGS = [
 ]
 
 
+def translations(element: ET.Element) -> list[tuple[float, float]]:
+    """The discrete translate steps of an element's animateTransform (none: it stays at 0, 0)."""
+    found = [e for e in element if e.tag == f"{SVG}animateTransform"]
+    if not found:
+        return [(0.0, 0.0)]
+    (anim,) = found
+    assert anim.get("calcMode") == "discrete" and anim.get("repeatCount") == "indefinite"
+    values = [tuple(float(v) for v in pair.split(",")) for pair in anim.get("values").split(";")]
+    times = [Fraction(t) for t in anim.get("keyTimes").split(";")]
+    assert all(abs(t - Fraction(i, len(values))) < Fraction(1, 10**6) for i, t in enumerate(times))
+    return values
+
+
 @pytest.mark.parametrize(("size", "kwargs", "expected"), CONFIGS)
-def test_one_window_per_output_position(size, kwargs, expected) -> None:
+def test_one_window_moves_through_every_output_position(size, kwargs, expected) -> None:
     root = parse(draw_conv(size, **kwargs))
-    windows = having(root, "window", tag="g")
-    assert len(windows) == math.prod(expected)
-    assert sorted(int(w.get("data-index")) for w in windows) == list(range(math.prod(expected)))
+    (window,) = having(root, "window", tag="g")
+    assert int(window.get("data-positions")) == math.prod(expected)
+    assert len(translations(window)) == math.prod(expected)
     assert len(having(root, "cell", "output")) == math.prod(expected)
     assert not list(root.iter(f"{SVG}script"))
 
@@ -92,26 +111,56 @@ def test_a_still_frame_parses_and_has_no_animation(size, kwargs, expected) -> No
     assert [int(w.get("data-index")) for w in windows] == [last]
 
 
-def test_the_animation_shows_exactly_one_window_at_every_step() -> None:
-    root = parse(draw_conv((5, 5), 3, stride=2, padding=1))
-    windows = having(root, "window", tag="g")
-    total = len(windows)
+def _boxes(elements: list[ET.Element], dx: float = 0.0, dy: float = 0.0) -> set[tuple[float, float]]:
+    return {(round(float(e.get("x")) + dx, 2), round(float(e.get("y")) + dy, 2)) for e in elements}
 
-    def visible(window: ET.Element, t: Fraction) -> bool:
-        (anim,) = [e for e in window if e.tag == f"{SVG}animate"]
-        assert anim.get("calcMode") == "discrete"
-        assert anim.get("repeatCount") == "indefinite"
-        assert anim.get("attributeName") == "visibility"
-        state = window.get("visibility", "visible")
-        for value, time in zip(anim.get("values").split(";"), anim.get("keyTimes").split(";")):
-            if Fraction(time) <= t:
-                state = value
+
+@pytest.mark.parametrize(("size", "kwargs", "expected"), CONFIGS)
+def test_at_every_step_the_moving_window_is_that_positions_still(size, kwargs, expected) -> None:
+    """The animation's step i puts the taps and the current output cell where the still frame i has them."""
+    root = parse(draw_conv(size, **kwargs))
+    (window,) = having(root, "window", tag="g")
+    steps = translations(window)
+    moving_current = having(root, "current-cell", tag="g")
+    out_steps = translations(moving_current[0]) if moving_current else steps
+    current = having(moving_current[0] if moving_current else window, "current")
+    for index, ((dx, dy), (ox, oy)) in enumerate(zip(steps, out_steps)):
+        still = parse(draw_conv(size, **kwargs, frame=index))
+        assert _boxes(having(window, "tap"), dx, dy) == _boxes(having(still, "tap"))
+        assert _boxes(current, ox, oy) == _boxes(having(still, "current"))
+
+
+def test_the_step_captions_show_one_at_a_time() -> None:
+    root = parse(draw_conv((5, 5), 3, stride=2, padding=1))
+    captions = having(root, "step", tag="text")
+    total = len(captions)
+    assert total == 9
+
+    def visible(text: ET.Element, t: Fraction) -> bool:
+        state = text.get("visibility", "visible")
+        for anim in text:
+            for value, time in zip(anim.get("values").split(";"), anim.get("keyTimes").split(";")):
+                if Fraction(time) <= t:
+                    state = value
         return state == "visible"
 
     for step in range(total):
         t = Fraction(2 * step + 1, 2 * total)
-        shown = [int(w.get("data-index")) for w in windows if visible(w, t)]
-        assert shown == [step]
+        assert [int(c.get("data-index")) for c in captions if visible(c, t)] == [step]
+
+
+def test_animation_size_grows_with_frames_not_with_the_grid() -> None:
+    """conv_arithmetic issue #9 / issue 14: a 32×32 input drew 3.2 MB; one moving window keeps it small."""
+    big = draw_conv((32, 32), 3, padding=1).encode()
+    assert len(big) < 300_000
+    (window,) = having(parse(big.decode()), "window", tag="g")
+    assert int(window.get("data-positions")) == 120  # frames shown are capped; the note says so
+    assert "the first 120 of 1024 positions shown" in big.decode()
+    fewer = draw_conv((32, 32), 3, padding=1, max_frames=10).encode()
+    assert len(big) - len(fewer) > 110 * 200  # each frame shown costs its caption and its done cell
+    slow = parse(draw_conv((5, 5), 3, speed=0.5))
+    (anim,) = [e for e in having(slow, "window", tag="g")[0] if e.tag == f"{SVG}animateTransform"]
+    assert anim.get("dur") == "14.4s"  # 9 positions × 0.8 s ÷ 0.5
 
 
 def test_the_title_is_the_slide_formula() -> None:
@@ -120,7 +169,7 @@ def test_the_title_is_the_slide_formula() -> None:
     uneven = parse(draw_conv((7, 7), 3, stride=3, frame=0))
     assert "(7 − 3)/3 + 1 = 2.33 → 2" in texts(uneven)
     deconv = parse(draw_conv((3, 3), 3, stride=2, padding=1, transposed=True, output_padding=1, frame=0))
-    assert "(3 − 1)·2 − 2·1 + 3 + 1 = 6" in texts(deconv)
+    assert "(3 − 1)·2 − 2·1 + (3 − 1) + 1 + 1 = 6" in texts(deconv)
 
 
 def grid(rows: range, cols: range) -> set[tuple[int, int]]:
@@ -155,7 +204,7 @@ def test_padding_in_one_dimension() -> None:
     assert coords(having(root, "cell", "padding")) == {(-1,), (6,), (7,)}
     assert coords(having(root, "cell", "input")) == {(i,) for i in range(6)}
     assert len(having(root, "window", tag="g")) == 1
-    assert len(parse(draw_conv((6,), 3, padding=[1, 2])).findall(f".//{SVG}g[@class='window']")) == 7
+    assert positions(parse(draw_conv((6,), 3, padding=[1, 2]))) == 7
 
 
 def test_a_transposed_convolution_shows_inserted_zeros_and_its_padding() -> None:
@@ -177,7 +226,7 @@ def test_a_transposed_convolution_shows_inserted_zeros_and_its_padding() -> None
     assert coords(having(root, "cell", "output-padding")) == {(r, c) for r, c in padded if r == 6 or c == 6}
     out = shapes.transposed_output(n, k, s, p, p, 1, op)
     assert out == 6
-    assert len(having(root, "window", tag="g")) == out * out == 36
+    assert positions(root) == out * out == 36
 
 
 def test_a_transposed_convolution_in_one_dimension() -> None:
@@ -185,7 +234,7 @@ def test_a_transposed_convolution_in_one_dimension() -> None:
     root = parse(draw_conv((n,), 2, stride=s, transposed=True, frame=0))
     assert len(having(root, "cell", "zero")) == (s - 1) * (n - 1) == 6
     assert len(having(root, "cell", "padding")) == 2  # d(k − 1) − p = 1 on each side
-    assert len(parse(draw_conv((n,), 2, stride=s, transposed=True)).findall(f".//{SVG}g[@class='window']")) == (
+    assert positions(parse(draw_conv((n,), 2, stride=s, transposed=True))) == (
         shapes.transposed_output(n, 2, s)
     )
 
@@ -195,7 +244,7 @@ def test_transposed_padding_over_the_kernel_crops_the_stretched_input() -> None:
     assert coords(having(root, "cell", "cropped")) == {(0,), (6,)}
     assert having(root, "cell", "padding") == []
     assert (
-        len(parse(draw_conv((4,), 3, stride=2, padding=3, transposed=True)).findall(f".//{SVG}g[@class='window']")) == 3
+        positions(parse(draw_conv((4,), 3, stride=2, padding=3, transposed=True))) == 3
     )
     (window,) = having(root, "window", tag="g")
     assert coords(having(window, "tap")) == {(1,), (2,), (3,)}
@@ -256,7 +305,7 @@ def test_cells_no_window_reads_are_marked() -> None:
 
 def test_three_dimensions_draw_the_last_two_with_a_note() -> None:
     root = parse(draw_conv((3, 5, 5), 3, padding=1))
-    assert len(having(root, "window", tag="g")) == 25
+    assert positions(root) == 25
     assert any("3-D" in t for t in texts(root))
     assert len(having(root, "cell", "input")) == 25
 
@@ -274,7 +323,8 @@ def test_three_dimensions_draw_the_last_two_with_a_note() -> None:
         (((5, 5), 3), dict(padding="wide"), "padding"),
         (((5, 5), [3, 3, 3]), {}, "kernel"),
         (((200, 200), 3), {}, "too large"),
-        (((40, 40), 3), {}, "too many"),
+        (((5, 5), 3), dict(speed=0), "speed"),
+        (((5, 5), 3), dict(max_frames=0), "max_frames"),
     ],
 )
 def test_bad_arguments_raise_value_error(args, kwargs, message) -> None:
@@ -326,7 +376,7 @@ def test_alexnet_has_one_volume_per_top_level_volume() -> None:
 
 def test_composite_rows_are_one_box_labelled_with_their_type() -> None:
     report = convcalc.analyze(SPECS / "googlenet.yaml")
-    root = parse(draw_report(report))
+    root = parse(draw_report(report, depth=0))
     top = [r for r in report.rows if r.depth == 0]
     assert len(having(root, "volume", tag="g")) == 1 + len(top)
     composites = having(root, "volume", "composite", tag="g")
@@ -346,14 +396,14 @@ def test_composite_rows_are_one_box_labelled_with_their_type() -> None:
 
 def test_a_top_level_parallel_shows_its_branches() -> None:
     report = convcalc.analyze(SPECS / "inception_naive.yaml")
-    root = parse(draw_report(report))
+    root = parse(draw_report(report, depth=0))
     assert [v.get("data-shape") for v in having(root, "volume", tag="g")] == ["28×28×256", "28×28×672"]
     assert len(having(root, "branch", tag="g")) == 4
 
 
 def test_residual_blocks_get_a_skip_arc() -> None:
     report = convcalc.analyze(SPECS / "resnet18.yaml")
-    root = parse(draw_report(report))
+    root = parse(draw_report(report, depth=0))
     assert len(having(root, "skip")) == 8
     assert len(having(root, "volume", tag="g")) == 1 + sum(1 for r in report.rows if r.depth == 0)
 

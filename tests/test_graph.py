@@ -263,3 +263,61 @@ def test_random_dags_equal_a_brute_force_evaluation(case: tuple[str, dict[str, A
     assert report.totals.macs == expected["macs"]
     assert report.totals.peak_activation_bytes == expected["peak"]
     assert sorted(w.row for w in report.warnings if w.code == "unused") == expected["unused"]
+
+
+# ----- every output format, the schema and the drawing ----------------------------------
+
+PYRAMID = (
+    "input: [3, 64, 64]\noutputs: [p1, p2]\nlayers:\n"
+    "  - conv: {filters: 8, kernel: 3, stride: 2, padding: 1, name: c1}\n"
+    "  - conv: {filters: 16, kernel: 3, stride: 2, padding: 1, name: c2}\n"
+    "  - conv: {filters: 8, kernel: 1, name: p2}\n  - upsample: {like: c1}\n"
+    "  - add: {from: [-1, c1], name: p1}\n"
+)
+
+
+def test_every_format_shows_the_outputs_and_what_a_row_reads(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from convcalc.cli import main
+
+    path = tmp_path / "pyramid.yaml"
+    path.write_text(PYRAMID, encoding="utf-8")
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(main, [*args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    table = run("analyze", str(path))
+    assert "p1 ← upsample1, c1" in table
+    assert "Output p1     32×32×8" in table and "Output p2     16×16×8" in table
+    rows = run("analyze", str(path), "--format", "csv").splitlines()
+    assert rows[0].endswith(",warnings,inputs,output")
+    assert rows[3].endswith(",c2,p2") and rows[5].endswith(",upsample1;c1,p1")
+    markdown = run("analyze", str(path), "--format", "markdown")
+    assert "| p1 ← upsample1, c1 | add |" in markdown and "**Outputs:** p1 32×32×8, p2 16×16×8." in markdown
+    html = run("analyze", str(path), "--format", "html")
+    assert "Output p2" in html and "p1 ← upsample1, c1" in html
+    out = tmp_path / "pyramid.svg"
+    run("draw", str(path), "-o", str(out))
+    assert out.read_text(encoding="utf-8").startswith("<svg")
+
+
+def test_the_schema_takes_the_graph_keys() -> None:
+    import jsonschema
+
+    from convcalc.schema import spec_schema
+
+    validator = jsonschema.Draft202012Validator(spec_schema())
+    siamese = yaml.safe_load(
+        "inputs: {left: [3, 32, 32], right: {channels: 3, size: 32}}\noutputs: [a, joined]\nblocks:\n"
+        "  tower:\n    inputs: [x]\n    output: c\n    layers:\n      - conv: {filters: 4, kernel: 3, name: c}\n"
+        "      - crop: {like: x, align: end}\n      - upsample: {like: input}\n      - scale\n"
+        "layers:\n  - tower: {name: a}\n  - tower: {name: b, from: right, share: a}\n"
+        "  - concat: {from: [a, -1], name: joined}\n"
+    )
+    assert list(validator.iter_errors(siamese)) == []
+    both = {"input": [3, 8, 8], "inputs": {"a": [3, 8, 8]}, "layers": []}
+    assert list(validator.iter_errors(both)) != []
+    assert list(validator.iter_errors(yaml.safe_load(PYRAMID))) == []

@@ -68,11 +68,11 @@ def test_html_escapes_spec_text(tmp_path: Path) -> None:
 
 def test_draw_conv_writes_an_svg(tmp_path: Path) -> None:
     target = tmp_path / "conv.svg"
-    result = CliRunner().invoke(main, ["draw", "conv", "5", "-k", "3", "-s", "2", "-p", "1", "-o", str(target)])
+    result = CliRunner().invoke(main, ["draw", "conv", "5x5", "-k", "3", "-s", "2", "-p", "1", "-o", str(target)])
     assert result.exit_code == 0
     root = ET.parse(target).getroot()
-    windows = [g for g in root.iter(f"{SVG}g") if "window" in (g.get("class") or "").split()]
-    assert len(windows) == 9  # (5 + 2·1 − 3)/2 + 1 = 3 → 3×3 positions
+    (window,) = [g for g in root.iter(f"{SVG}g") if "window" in (g.get("class") or "").split()]
+    assert window.get("data-positions") == "9"  # (5 + 2·1 − 3)/2 + 1 = 3 → 3×3 positions
 
 
 def test_draw_spec_to_stdout() -> None:

@@ -114,6 +114,18 @@ EXPECTED_WARNINGS: dict[str, set[tuple[str, str]]] = {
     "vgg11": set(),
     "vgg16": set(),
     "vgg19": set(),
+    # ViT-B/16: the 16x16/16 patch embedding divides 224 evenly.
+    "vit_b_16": set(),
+    # Swin-T: patch embedding 4x4/4 and patch merging divide evenly.
+    "swin_t": set(),
+    # MaxViT-T: the stem's 3x3/2 and, in each block's first layer, the depthwise 3x3/2
+    # and the shortcut's 3x3/2 average pool, padding 1 on even sizes (notes: no input lost).
+    "maxvit_t": {("stem/conv1", "uneven-stride")}
+    | {
+        (f"block{i}.0/MBconv/residual1/{part}", "uneven-stride")
+        for i in range(1, 5)
+        for part in ("main/conv_b", "shortcut/avgpool1")
+    },
 }
 
 

@@ -50,7 +50,7 @@ def test_conv_transposed_as_direct_conv() -> None:
     """torch: ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1) maps 3×3 to 6×6."""
     code, out = run("conv", "3x3", "-k", "3", "-s", "2", "-p", "1", "--transposed", "--output-padding", "1")
     assert code == 0
-    assert "(3 − 1)·2 − 1 − 1 + 1·(3 − 1) + 1 + 1 = 6" in out
+    assert "(3 − 1)·2 − 2·1 + (3 − 1) + 1 + 1 = 6" in out
     assert "insert S − 1 = 1 zeros" in out
     assert "Output: 6×6" in out
 
@@ -140,10 +140,13 @@ def test_compare_inception_markdown() -> None:
 def test_compare_csv_and_rows_missing_on_one_side() -> None:
     code, out = run("compare", "lenet5", "alexnet", "--format", "csv")
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == ["metric", "lenet5", "alexnet", "alexnet vs lenet5"]
+    names = ["LeNet-5", "AlexNet (one tower, as in the cs231n slides)"]  # each spec's `name`
+    assert rows[0] == ["metric", *names, f"{names[1]} vs {names[0]}"]
     assert any(r and r[0] == "conv3" for r in rows)  # only in alexnet
     conv3 = next(r for r in rows if r and r[0] == "conv3")
-    assert conv3[1:4] == ["—", "—", "—"]
+    assert conv3[1] == "conv 3×3 pad 1"
+    assert conv3[2:6] == ["—", "—", "—", "—"]
+    assert conv3[6:8] == ["conv3", "13×13×384"]
 
 
 def test_compare_needs_two_specs() -> None:

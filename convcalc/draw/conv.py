@@ -18,13 +18,17 @@ and style sheets can find them:
   window reads), ``output-padding`` (the far-side padding a transposed
   convolution's ``output_padding`` adds).
 - output cells: ``class="cell output"`` with ``data-row``/``data-col``/``data-index``.
-- one ``<g class="window" data-index="i">`` per output position (row-major),
-  holding ``class="tap"`` rects (``data-row``/``data-col`` as the grid
-  cells), the ``window-span`` outline and the ``current`` output cell.
+- one ``<g class="window" data-index="i">``: the window at output position
+  ``i`` (row-major) in a still; in an animation window 0, with
+  ``data-positions`` (how many positions it goes through) and an
+  ``animateTransform`` moving it there in turn. It holds ``class="tap"``
+  rects (``data-row``/``data-col`` as the grid cells), the ``window-span``
+  outline and, in 1-D, the ``current`` output cell (in 2-D that one moves
+  in its own ``<g class="current-cell">``). Step captions: ``class="step"``.
 
 >>> svg = draw_conv((5, 5), 3, stride=2, padding=1)
->>> svg.count('class="window"')
-9
+>>> svg.count('class="window"'), 'data-positions="9"' in svg
+(1, True)
 >>> 'animate' in draw_conv((5, 5), 3, stride=2, padding=1, frame=4)
 False
 """
@@ -46,10 +50,11 @@ CELL = 28
 MIN_CELL = 12
 MAX_DRAWN_CELLS = 64
 """Largest padded (or zero-stretched) grid side that is drawn."""
-MAX_ANIMATED_WINDOWS = 1024
-"""More output positions than this are refused for animation (a still frame still works)."""
+MAX_FRAMES = 120
+"""An animation shows at most this many output positions (the first ones, row by row), so a drawing's
+size grows with the frames shown, not with the grid: one window moves, no copy per position."""
 STEP_SECONDS = 0.8
-"""How long the animation stays on one output position."""
+"""How long the animation stays on one output position at speed 1."""
 
 _FULL_SIZE_CELLS = 24
 _MARGIN = 20
@@ -142,9 +147,7 @@ class Axis:
 
 def _direct_axis(n: int, k: int, s: int, d: int, lo: int, hi: int) -> Axis:
     out = shapes.conv_output(n, k, s, lo, hi, d)
-    formula = shapes.slide_formula(n, k, s, lo, hi, d)
-    if Fraction(n + lo + hi - shapes.effective_kernel(k, d), s).denominator != 1:
-        formula += f" → {out}"
+    formula = shapes.floored_formula(n, k, s, lo, hi, d)
     kinds = ("padding",) * lo + ("input",) * n + ("padding",) * hi
     return Axis(
         n=n,
@@ -165,16 +168,6 @@ def _direct_axis(n: int, k: int, s: int, d: int, lo: int, hi: int) -> Axis:
         out=out,
         formula=formula,
     )
-
-
-def _transposed_formula(n: int, k: int, s: int, d: int, lo: int, hi: int, op: int, out: int) -> str:
-    f = shapes.effective_kernel(k, d)
-    if lo == hi:
-        padding = f" − 2·{lo}" if lo else ""
-    else:
-        padding = "".join(f" − {p}" for p in (lo, hi) if p)
-    extra = f" + {op}" if op else ""
-    return f"({n} − 1)·{s}{padding} + {f}{extra} = {out}"
 
 
 def _transposed_axis(n: int, k: int, s: int, d: int, lo: int, hi: int, op: int) -> Axis:
@@ -210,7 +203,7 @@ def _transposed_axis(n: int, k: int, s: int, d: int, lo: int, hi: int, op: int) 
         origin=max(-before, 0),
         step=1,
         out=out,
-        formula=_transposed_formula(n, k, s, d, lo, hi, op, out),
+        formula=shapes.transposed_formula(n, k, s, lo, hi, d, op),
     )
 
 
@@ -306,6 +299,19 @@ def _pad_pairs(
 _AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
+def _check_cells(name: str, n: int, k: int, s: int, d: int, lo: int, hi: int, op: int, transposed: bool) -> None:
+    """Refuse an axis of more than MAX_DRAWN_CELLS cells from its numbers, before building any."""
+    if transposed:
+        f = d * (k - 1)
+        cells = max(f - lo, 0) + (n - 1) * s + 1 + max(f - hi + op, 0)
+    else:
+        cells = n + lo + hi
+    if cells > MAX_DRAWN_CELLS:
+        raise ValueError(
+            f"too large to draw: {cells} cells along {name} (at most {MAX_DRAWN_CELLS}); try a smaller size"
+        )
+
+
 def conv_geometry(
     size: Sequence[int],
     kernel: IntOrDims,
@@ -332,6 +338,7 @@ def conv_geometry(
     names = _AXIS_NAMES[ndim]
     axes = []
     for name, n, k, s, d, (lo, hi), op in zip(names, sizes, kernels, strides, dilations, pads, extras):
+        _check_cells(name, n, k, s, d, lo, hi, op, transposed)
         if transposed:
             if op >= max(s, d):
                 raise ValueError(
@@ -522,6 +529,8 @@ def draw_conv(
     transposed: bool = False,
     output_padding: IntOrDims = 0,
     frame: int | None = None,
+    speed: float = 1.0,
+    max_frames: int = MAX_FRAMES,
 ) -> str:
     """An SVG of a 1-D or 2-D convolution sliding over its input.
 
@@ -533,33 +542,44 @@ def draw_conv(
     ``same``, ``half``, ``full``. ``transposed`` draws the transposed
     convolution as its equivalent direct one (zeros inserted, stride 1).
 
-    Without ``frame`` the window is animated (SMIL, looping) through every
-    output position; ``frame=i`` draws output position ``i`` (row-major)
-    as a still, with no animation elements. Raises ``ValueError`` on
-    arguments that make no convolution, or grids too large to draw.
+    Without ``frame`` one window is animated (SMIL, looping) through the
+    output positions, ``STEP_SECONDS / speed`` seconds on each, the first
+    ``max_frames`` of them when there are more; ``frame=i`` draws output
+    position ``i`` (row-major) as a still, with no animation elements.
+    Raises ``ValueError`` on arguments that make no convolution, or grids
+    too large to draw.
     """
     geo = conv_geometry(size, kernel, stride, padding, dilation, transposed, output_padding)
     total = geo.positions
     if frame is not None:
         if not _is_int(frame) or not 0 <= frame < total:
             raise ValueError(f"frame must be an output position from 0 to {total - 1}, not {frame!r}")
-    elif total > MAX_ANIMATED_WINDOWS:
-        raise ValueError(
-            f"{total} output positions are too many to animate (at most {MAX_ANIMATED_WINDOWS}); "
-            "draw one still frame with frame=i"
-        )
-    return _Drawing(geo, frame).render()
+    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 0.05 <= speed <= 20:
+        raise ValueError(f"speed must be a number from 0.05 to 20 (1 is {STEP_SECONDS} s a position), not {speed!r}")
+    if not _is_int(max_frames) or max_frames < 1:
+        raise ValueError(f"max_frames must be a positive integer, not {max_frames!r}")
+    return _Drawing(geo, frame, STEP_SECONDS / speed, min(total, max_frames)).render()
 
 
 class _Drawing:
-    def __init__(self, geo: ConvGeometry, frame: int | None) -> None:
+    def __init__(
+        self, geo: ConvGeometry, frame: int | None, step_seconds: float = STEP_SECONDS, shown: int = 1
+    ) -> None:
         self.geo = geo
         self.frame = frame
+        self.step_seconds = step_seconds
+        self.shown = shown
+        """Output positions the animation goes through (the first ``shown``)."""
         rows, cols = geo.rows, geo.cols
         longest = max(rows.cells, cols.cells, rows.out, cols.out)
         self.cell = CELL if longest <= _FULL_SIZE_CELLS else max(MIN_CELL, CELL * _FULL_SIZE_CELLS // longest)
         self.one_d = geo.ndim == 1
         self.title, self.subtitles, self.notes = _titles(geo)
+        if frame is None and shown < geo.positions:
+            self.notes.append(
+                f"animated: the first {shown} of {geo.positions} positions shown (row by row); "
+                "a still frame shows any other"
+            )
         self.covered_rows = rows.covered()
         self.covered_cols = cols.covered()
         self.body: list[str] = []
@@ -786,12 +806,12 @@ class _Drawing:
             x, y = self.out_xy(r, col)
             extra = {} if self.one_d else {"data_row": r}
             out.append(
-                f"<rect {attrs(cls='cell output', x=x, y=y, width=c, height=c, **extra, data_col=col, data_index=index)}/>"
+                f"<rect {attrs(cls='cell output', x=x, y=y, width=c, height=c, **extra, data_col=col)}/>"
             )
         out.append("</g>")
         # outputs already computed: green, appearing as the window reaches them
         out.append('<g class="done-cells">')
-        total, duration = geo.positions, geo.positions * STEP_SECONDS
+        total, duration = self.shown, self.shown * self.step_seconds
         for index in range(total if self.frame is None else self.frame):
             r, col = geo.window(index)
             x, y = self.out_xy(r, col)
@@ -808,25 +828,66 @@ class _Drawing:
         out.append("</g>")
 
     def draw_windows(self) -> None:
+        """One window: a still at ``frame``, or window 0 moved to each shown position in turn.
+
+        Every window has the same taps, shifted by ``step`` cells per output
+        row or column, so one ``animateTransform`` of discrete translations
+        moves it; the step captions each show for their own frame.
+        """
         geo, out = self.geo, self.body
-        total, duration = geo.positions, geo.positions * STEP_SECONDS
-        indices = range(total) if self.frame is None else [self.frame]
+        index = self.frame if self.frame is not None else 0
+        r, col = geo.window(index)
         out.append('<g class="windows">')
-        for index in indices:
-            if self.frame is None:
-                vis = None if index == 0 else "hidden"
-                anim = _visibility_animation(index, index + 1, total, duration)
-            else:
-                vis, anim = None, ""
-            r, col = geo.window(index)
-            out.append(
-                f"<g {attrs(cls='window', data_index=index, data_out_row=None if self.one_d else r, data_out_col=col, visibility=vis)}>"
-            )
-            if anim:
-                out.append(anim)
+        extra = {"data_out_row": None if self.one_d else r, "data_out_col": col}
+        if self.frame is not None:
+            out.append(f"<g {attrs(cls='window', data_index=index, **extra)}>")
             out.extend(self.window_elements(index))
-            out.append("</g>")
+            out.append(f"<text {attrs(cls='step', x=_MARGIN, y=self.step_y)}>{escape(self.step_text(index))}</text>")
+            out.append("</g></g>")
+            return
+        total, duration = self.shown, self.shown * self.step_seconds
+        parts = self.window_elements(0)
+        current = [] if self.one_d else [parts.pop()]  # in 2-D the output cell moves by its own steps
+        out.append(f"<g {attrs(cls='window', data_index=0, data_positions=total, **extra)}>")
+        out.append(self.translations([self.offset(i) for i in range(total)], duration))
+        out.extend(parts)
         out.append("</g>")
+        if current:
+            out.append('<g class="current-cell">')
+            out.append(self.translations([self.out_offset(i) for i in range(total)], duration))
+            out.extend(current)
+            out.append("</g>")
+        out.append('<g class="steps">')
+        for i in range(total):
+            anim = _visibility_animation(i, i + 1, total, duration)
+            vis = None if i == 0 else "hidden"
+            text = self.step_text(i)
+            caption = attrs(cls="step", x=_MARGIN, y=self.step_y, visibility=vis, data_index=i)
+            out.append(f"<text {caption}>{escape(text)}{anim}</text>")
+        out.append("</g></g>")
+
+    def offset(self, index: int) -> tuple[float, float]:
+        """How far window ``index`` sits from window 0 on the input, in pixels (a 1-D output cell too)."""
+        r, col = self.geo.window(index)
+        return col * self.geo.cols.step * self.cell, r * self.geo.rows.step * self.cell
+
+    def out_offset(self, index: int) -> tuple[float, float]:
+        """How far output cell ``index`` sits from output cell 0, in pixels."""
+        r, col = self.geo.window(index)
+        return col * self.cell, r * self.cell
+
+    @staticmethod
+    def translations(offsets: list[tuple[float, float]], duration: float) -> str:
+        """A looping, discrete ``animateTransform`` through ``offsets``, one step each."""
+        if len(offsets) < 2:
+            return ""
+        total = len(offsets)
+        return (
+            f'<animateTransform attributeName="transform" type="translate" calcMode="discrete" '
+            f'repeatCount="indefinite" dur="{num(duration)}s" '
+            f'values="{";".join(f"{num(x)},{num(y)}" for x, y in offsets)}" '
+            f'keyTimes="{";".join(_fraction(Fraction(i, total)) for i in range(total))}"/>'
+        )
 
     def window_elements(self, index: int) -> list[str]:
         geo, c = self.geo, self.cell
@@ -853,7 +914,6 @@ class _Drawing:
                 parts.append(f"<line {attrs(cls='link', x1=x + c / 2, y1=y + c, x2=ox + c / 2, y2=oy)}/>")
         extra = {} if self.one_d else {"data_row": r}
         parts.append(f"<rect {attrs(cls='current', x=ox, y=oy, width=c, height=c, **extra, data_col=col)}/>")
-        parts.append(f"<text {attrs(cls='step', x=_MARGIN, y=self.step_y)}>{escape(self.step_text(index))}</text>")
         return parts
 
     def draw_legend(self) -> None:

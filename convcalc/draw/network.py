@@ -18,8 +18,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
-
+from ..render.escape import xml as escape
+from ..render.escape import xml_chars
 from .conv import attrs, num, svg_document, text_width
 
 __all__ = ["draw_report", "shape_label"]
@@ -160,8 +160,8 @@ def _volumes(report) -> list[_Volume]:  # noqa: ANN001 - a convcalc.Report
             continue
         vol = _Volume(
             len(volumes),
-            row.name,
-            row.type,
+            xml_chars(row.name),
+            xml_chars(row.type),
             tuple(row.output_shape),
             _kind(row.type, row.leaf),
             row=row,
@@ -191,8 +191,29 @@ def _branches(parallel, inside) -> tuple[list[list[object]], list[object]]:  # n
     return [_children(b, inside) for b in branch_rows], branch_rows
 
 
-def draw_report(report, *, max_width: int = MAX_WIDTH) -> str:  # noqa: ANN001 - a convcalc.Report
-    """An SVG of the network in ``report`` (a :class:`convcalc.Report`): one box per top-level volume."""
+def draw_report(report, *, depth: int | None = None, max_width: int = MAX_WIDTH) -> str:  # noqa: ANN001
+    """An SVG of the network in ``report`` (a :class:`convcalc.Report`).
+
+    ``depth=0``, or a network without composites: one box per top-level
+    volume. ``depth`` ≥ 1: composites opened that many levels, every layer a
+    card with its window and volume (:mod:`convcalc.draw.parts`); ``None``:
+    as deep as keeps the cards within :data:`convcalc.draw.parts.MAX_BOXES`.
+    """
+    graph = report.graph_like
+    if depth != 0 and (graph or any(not row.leaf for row in report.rows)):
+        from .parts import draw_parts, fitting_depth
+
+        opened = fitting_depth(report) if depth is None else depth
+        if graph:
+            from .graph_layout import draw_graph
+
+            return draw_graph(report, opened)
+        return draw_parts(report, opened)
+    return draw_volumes(report, max_width=max_width)
+
+
+def draw_volumes(report, *, max_width: int = MAX_WIDTH) -> str:  # noqa: ANN001 - a convcalc.Report
+    """One box per top-level volume, as the cs231n slides draw AlexNet."""
     volumes = _volumes(report)
     for vol in volumes:
         _geometry(vol)
@@ -241,7 +262,7 @@ def draw_report(report, *, max_width: int = MAX_WIDTH) -> str:  # noqa: ANN001 -
             previous = vol
         y = bottom + 18
     width, height = right + _MARGIN, y + _MARGIN - 10
-    return svg_document(width, height, _STYLE, body, title)
+    return svg_document(width, height, _STYLE, body, xml_chars(title))
 
 
 def _cx(vol: _Volume) -> float:
@@ -361,7 +382,7 @@ def _branch_panel(vol: _Volume, cx: float, top: float) -> list[str]:
         bx = x0 + 4 + b * 22 + 2
         y = top + 16
         parts.append(
-            f"<g {attrs(cls='branch', data_name=branch_row.name, data_shape=shape_label(branch_row.output_shape))}>"
+            f"<g {attrs(cls='branch', data_name=xml_chars(branch_row.name), data_shape=shape_label(branch_row.output_shape))}>"
         )
         if not branch:
             parts.append(

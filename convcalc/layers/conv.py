@@ -20,6 +20,7 @@ from ..errors import LayerError
 from ..receptive import ReceptiveField
 from .base import Args, LayerRule, Outcome, Shape, register, spatial_of
 from .window import check_output, check_window_fits, uneven_stride_warning, window_geometry
+from .worked import Worked, count_line, per_dimension, window_brief
 
 
 def _groups(args: Args, c_in: int, filters: int) -> int:
@@ -40,7 +41,7 @@ def _groups_arg(key: str, value: object) -> int | str:
 
 
 def _activation_arg(key: str, value: object) -> object:
-    return value  # checked by the graph walk, which turns it into its own row
+    return value  # checked by the reader, which turns it into its own row
 
 
 CONV_ARGS = {
@@ -66,15 +67,24 @@ def evaluate_conv(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
         for n, k, s, d, (lo, hi) in zip(spatial, kernels, strides, dilations, pads)
     )
 
-    def formulas() -> tuple[str, ...]:
+    def sizes() -> tuple[str, ...]:
         return tuple(
-            shapes.slide_formula(n, k, s, lo, hi, d)
+            shapes.floored_formula(n, k, s, lo, hi, d)
             for n, k, s, d, (lo, hi) in zip(spatial, kernels, strides, dilations, pads)
         )
 
     if min(out) < 1:
-        check_output(out, formulas()[0])
+        check_output(out, sizes()[0])
     per_filter = (c_in // groups) * prod(kernels)
+
+    def formulas() -> tuple[str, ...]:
+        weights = [*kernels, c_in // groups]
+        if args["bias"]:
+            params = count_line("params", weights, bias_units=filters)
+        else:
+            params = count_line("params", [*weights, filters])
+        return (*per_dimension(sizes()), params, count_line("MACs", [*out, filters, *weights]))
+
     warning = uneven_stride_warning(spatial, kernels, strides, dilations, pads)
     return Outcome(
         shape=(filters, *out),
@@ -84,8 +94,14 @@ def evaluate_conv(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
         params=filters * per_filter + (filters if args["bias"] else 0),
         macs=filters * prod(out) * per_filter,
         warnings=(("uneven-stride", warning),) if warning else (),
-        explain=formulas,
+        explain=Worked(formulas, _brief(window_brief(kernels, strides, pads, dilations), groups, c_in)),
     )
+
+
+def _brief(window: str, groups: int, c_in: int) -> str:
+    if groups == 1:
+        return window
+    return f"{window} {'depthwise' if groups == c_in else f'groups {groups}'}"
 
 
 register(
@@ -121,18 +137,27 @@ def evaluate_deconv(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
         shapes.transposed_output(n, k, s, lo, hi, d, a)
         for n, k, s, d, (lo, hi), a in zip(spatial, kernels, strides, dilations, pads, extra)
     )
-    formulas = tuple(
-        f"({n} − 1)·{s} − {lo + hi} + {d}·({k} − 1) + {a} + 1 = {o}"
-        for n, k, s, d, (lo, hi), a, o in zip(spatial, kernels, strides, dilations, pads, extra, out)
+    sizes = tuple(
+        shapes.transposed_formula(n, k, s, lo, hi, d, a)
+        for n, k, s, d, (lo, hi), a in zip(spatial, kernels, strides, dilations, pads, extra)
     )
-    check_output(out, formulas[0])
+    check_output(out, sizes[0])
     weights_per_input = (filters // groups) * prod(kernels)
+
+    def formulas() -> tuple[str, ...]:
+        weights = [*kernels, filters // groups, c_in]
+        return (
+            *per_dimension(sizes),
+            count_line("params", weights, plus=filters if args["bias"] else 0),
+            count_line("MACs", [*spatial, *weights]),
+        )
+
     return Outcome(
         shape=(filters, *out),
         rf=rf.transposed(kernels, strides, [p[0] for p in pads], out, dilations),
         params=c_in * weights_per_input + (filters if args["bias"] else 0),
         macs=c_in * prod(spatial) * weights_per_input,
-        explain=formulas,
+        explain=Worked(formulas, _brief(window_brief(kernels, strides, pads, dilations), groups, c_in)),
     )
 
 

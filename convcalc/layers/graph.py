@@ -13,7 +13,8 @@ from ..args import Arg, choice, counts, per_dim
 from ..errors import LayerError
 from ..merge import merged_shape
 from ..receptive import ReceptiveField, widest
-from .base import Args, LayerRule, Outcome, Shape, register, spatial_of, shape_text
+from .base import Args, LayerRule, Outcome, Shape, register, shape_text, spatial_of
+from .worked import NO_COUNTS, per_dimension
 
 ALIGNS = ("center", "start", "end")
 
@@ -35,7 +36,11 @@ def reference(key: str, value: Any) -> str | int:
 def _merger(kind: str) -> Any:
     def combine(args: Args, shapes: list[Shape], fields: list[ReceptiveField], labels: list[str]) -> Outcome:
         shape = merged_shape(kind, list(zip(labels, shapes)))
-        return Outcome(shape=shape, rf=widest(fields, shape[1:] if len(shape) > 1 else None))
+        if kind == "concat":
+            how = f"C: {' + '.join(str(s[0]) for s in shapes)} = {shape[0]} (concatenated)"
+        else:
+            how = f"{' and '.join(labels)}: {'added' if kind == 'add' else 'multiplied'} element-wise"
+        return Outcome(shape=shape, rf=widest(fields, shape[1:] if len(shape) > 1 else None), explain=(how, *NO_COUNTS))
 
     return combine
 
@@ -68,7 +73,10 @@ def evaluate_crop(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     return Outcome(
         shape=(channels, *out),
         rf=rf.shifted([-offset for offset in offsets], out),
-        explain=tuple(f"{n} → {o} from {offset}" for n, o, offset in zip(spatial, out, offsets)),
+        explain=(
+            *per_dimension([f"{n} → {o} from {offset}" for n, o, offset in zip(spatial, out, offsets)]),
+            *NO_COUNTS,
+        ),
     )
 
 
@@ -87,7 +95,8 @@ register(
 
 
 def evaluate_scale(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
-    return Outcome(shape=shape, rf=rf, params=shape[0], explain=(f"{shape[0]} per-channel factors",))
+    worked = ("shape unchanged", f"params: {shape[0]:,} (one factor per channel)", "MACs: 0")
+    return Outcome(shape=shape, rf=rf, params=shape[0], explain=worked)
 
 
 register(LayerRule("scale", evaluate_scale, {}, summary="learned per-channel scale (layer scale)", accepts_flat=True))

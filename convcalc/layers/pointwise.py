@@ -14,10 +14,13 @@ from ..args import Arg, boolean, choice, count, integer, real
 from ..errors import LayerError
 from ..receptive import ReceptiveField
 from .base import Args, LayerRule, Outcome, Shape, register
+from .worked import NO_COUNTS
+
+UNCHANGED = ("shape unchanged", *NO_COUNTS)
 
 
 def _unchanged(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
-    return Outcome(shape=shape, rf=rf)
+    return Outcome(shape=shape, rf=rf, explain=UNCHANGED)
 
 
 def _simple(name: str, summary: str, args: dict[str, Arg] | None = None, aliases: tuple[str, ...] = ()) -> None:
@@ -52,7 +55,7 @@ def _divisible(what: str, channels: int, groups: int) -> None:
 
 def evaluate_shuffle(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     _divisible("shuffle", shape[0], args["groups"])
-    return Outcome(shape=shape, rf=rf)
+    return Outcome(shape=shape, rf=rf, explain=(f"shape unchanged, {shape[0]} channels regrouped", *NO_COUNTS))
 
 
 register(
@@ -62,14 +65,34 @@ register(
 )
 
 
-def _normalization(affine_params: Callable[[Args, int], int], buffers: Callable[[Args, int], int]) -> Any:
+def _normalization(
+    affine_params: Callable[[Args, int], int],
+    buffers: Callable[[Args, int], int],
+    learnt: str = "scale γ and shift β",
+) -> Any:
     def evaluate(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
         channels = shape[0]
         if "groups" in args:
             _divisible("groupnorm", channels, args["groups"])
-        return Outcome(shape=shape, rf=rf, params=affine_params(args, channels), buffers=buffers(args, channels))
+        params, kept = affine_params(args, channels), buffers(args, channels)
+
+        def formulas() -> tuple[str, ...]:
+            lines = ["shape unchanged"]
+            lines.append(f"params: {_per_channel(params, channels)} ({learnt})" if params else "params: 0")
+            if kept:
+                lines.append(f"buffers: {_per_channel(kept, channels)} (running mean and variance, not parameters)")
+            return (*lines, "MACs: 0")
+
+        return Outcome(shape=shape, rf=rf, params=params, buffers=kept, explain=formulas)
 
     return evaluate
+
+
+def _per_channel(total: int, channels: int) -> str:
+    """``2·96 = 192`` when the count is a multiple of the channels, else the count."""
+    if total % channels or total == channels:
+        return f"{total:,}"
+    return f"{total // channels}·{channels} = {total:,}"
 
 
 def _affine(args: Args, channels: int) -> int:
@@ -119,7 +142,7 @@ register(
 register(
     LayerRule(
         "prelu",
-        _normalization(lambda args, c: 1 if args["shared"] else c, _no_buffers),
+        _normalization(lambda args, c: 1 if args["shared"] else c, _no_buffers, "negative slopes"),
         {"shared": Arg(boolean, True)},
         summary="parametric ReLU",
         accepts_flat=True,

@@ -14,6 +14,7 @@ from ..args import Arg, boolean, counts, padding, per_dim
 from ..receptive import ReceptiveField
 from .base import Args, LayerRule, Outcome, Shape, register, spatial_of
 from .window import check_output, check_window_fits, uneven_stride_warning, window_geometry
+from .worked import NO_COUNTS, Worked, per_dimension, window_brief
 
 
 def _pool(type_name: str) -> Any:
@@ -27,14 +28,22 @@ def _pool(type_name: str) -> Any:
             for n, k, s, d, (lo, hi) in zip(spatial, kernels, strides, dilations, pads)
         )
 
-        def formulas() -> tuple[str, ...]:
+        def sizes() -> tuple[str, ...]:
+            if not ceil_mode:
+                return tuple(
+                    shapes.floored_formula(n, k, s, lo, hi, d)
+                    for n, k, s, d, (lo, hi) in zip(spatial, kernels, strides, dilations, pads)
+                )
             return tuple(
-                shapes.slide_formula(n, k, s, lo, hi, d) + (f" → ceil mode: {o}" if ceil_mode else "")
+                shapes.slide_formula(n, k, s, lo, hi, d) + f" → {o} (ceil mode)"
                 for n, k, s, d, (lo, hi), o in zip(spatial, kernels, strides, dilations, pads, out)
             )
 
+        def formulas() -> tuple[str, ...]:
+            return (*per_dimension(sizes()), *NO_COUNTS)
+
         if min(out) < 1:
-            check_output(out, formulas()[0])
+            check_output(out, sizes()[0])
         warnings = []
         too_much = [(k, max(p)) for k, p in zip(kernels, pads) if max(p) > k // 2]
         if too_much:
@@ -49,7 +58,7 @@ def _pool(type_name: str) -> Any:
             shape=(channels, *out),
             rf=rf.window(effective, strides, [p[0] for p in pads], out),
             warnings=tuple(warnings),
-            explain=formulas,
+            explain=Worked(formulas, window_brief(kernels, strides, pads, dilations)),
         )
 
     return evaluate
@@ -70,7 +79,8 @@ def _global(type_name: str) -> Any:
     def evaluate(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
         channels, spatial = spatial_of(shape, type_name)
         ones = tuple(1 for _ in spatial)
-        return Outcome(shape=(channels, *ones), rf=rf.whole(ones), explain=(f"{'×'.join(map(str, spatial))} → 1",))
+        worked = (*per_dimension([f"{n} → 1 (global)" for n in spatial]), *NO_COUNTS)
+        return Outcome(shape=(channels, *ones), rf=rf.whole(ones), explain=worked)
 
     return evaluate
 
@@ -95,7 +105,10 @@ def _adaptive(type_name: str) -> Any:
         return Outcome(
             shape=(channels, *out),
             rf=rf.window(kernels, strides, [0] * len(spatial), out),
-            explain=tuple(f"{n} → {o} (windows up to {k})" for n, o, k in zip(spatial, out, kernels)),
+            explain=(
+                *per_dimension([f"{n} → {o} (windows up to {k})" for n, o, k in zip(spatial, out, kernels)]),
+                *NO_COUNTS,
+            ),
         )
 
     return evaluate

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 from math import floor
 from typing import Any
 
@@ -20,9 +21,10 @@ from ..args import (
     positive_numbers,
 )
 from ..errors import LayerError
-from ..receptive import ReceptiveField
+from ..receptive import ReceptiveField, exact
 from .base import Args, LayerRule, Outcome, Shape, register, spatial_of
 from .graph import reference
+from .worked import NO_COUNTS, per_dimension
 
 PAD_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -40,7 +42,10 @@ def evaluate_pad(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     return Outcome(
         shape=(channels, *out),
         rf=rf.shifted([lo for lo, _ in pairs], out),
-        explain=tuple(f"{n} + {lo} + {hi} = {o}" for n, (lo, hi), o in zip(spatial, pairs, out)),
+        explain=(
+            *per_dimension([f"{n} + {lo} + {hi} = {o}" for n, (lo, hi), o in zip(spatial, pairs, out)]),
+            *NO_COUNTS,
+        ),
     )
 
 
@@ -64,6 +69,12 @@ UPSAMPLE_MODES = {
 }
 
 
+@lru_cache(maxsize=64)
+def _factor(scale: int | float) -> Fraction:
+    """A scale as the exact decimal it is written as (0.1 is 1/10): once per value, not once per row."""
+    return Fraction(scale) if is_int(scale) else Fraction(str(scale))
+
+
 def evaluate_upsample(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     channels, spatial = spatial_of(shape, "upsample")
     ndim = len(spatial)
@@ -84,7 +95,7 @@ def evaluate_upsample(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
         out = tuple(like) if like is not None else per_dim("size", args["size"], ndim)
         factors = [Fraction(o, n) for o, n in zip(out, spatial)]
     else:
-        factors = [Fraction(str(f)) if not is_int(f) else Fraction(f) for f in per_dim("scale", args["scale"], ndim)]
+        factors = [_factor(f) for f in per_dim("scale", args["scale"], ndim)]
         out = tuple(floor(n * f) for n, f in zip(spatial, factors))
         if any(o < 1 for o in out):
             shown = "×".join(map(str, spatial))
@@ -92,18 +103,12 @@ def evaluate_upsample(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     reach = 1 if needs is None else (4 if mode == "bicubic" else 2)
     widened = rf.window([reach] * ndim, [1] * ndim, [0] * ndim, out)
     jump = tuple(j / f for j, f in zip(rf.jump, factors))
-    field = ReceptiveField(widened.size, tuple(_exact(v) for v in jump), rf.start, out)
+    field = ReceptiveField(widened.size, tuple(exact(v) for v in jump), rf.start, out)
     return Outcome(
         shape=(channels, *out),
         rf=field,
-        explain=tuple(f"{n} × {f} = {o}" for n, f, o in zip(spatial, factors, out)),
+        explain=(*per_dimension([f"⌊{n} × {f}⌋ = {o}" for n, f, o in zip(spatial, factors, out)]), *NO_COUNTS),
     )
-
-
-def _exact(value: Any) -> Any:
-    if isinstance(value, Fraction) and value.denominator == 1:
-        return value.numerator
-    return value
 
 
 register(
@@ -135,7 +140,8 @@ def evaluate_slice(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     start, stop = args["channels"]
     if stop > shape[0]:
         raise LayerError("value", f"channels [{start}, {stop}] go past the input's {shape[0]} channels")
-    return Outcome(shape=(stop - start, *shape[1:]), rf=rf, explain=(f"channels {start}..{stop - 1}",))
+    taken = f"C: channels {start}..{stop - 1} of {shape[0]}, {stop} − {start} = {stop - start}"
+    return Outcome(shape=(stop - start, *shape[1:]), rf=rf, explain=(taken, *NO_COUNTS))
 
 
 register(
@@ -150,7 +156,8 @@ def evaluate_chunk(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     if shape[0] % chunks:
         raise LayerError("groups", f"channels {shape[0]} are not divisible into {chunks} equal chunks")
     size = shape[0] // chunks
-    return Outcome(shape=(size, *shape[1:]), rf=rf, explain=(f"channels {index * size}..{(index + 1) * size - 1}",))
+    taken = f"C: {shape[0]}/{chunks} = {size}, channels {index * size}..{(index + 1) * size - 1}"
+    return Outcome(shape=(size, *shape[1:]), rf=rf, explain=(taken, *NO_COUNTS))
 
 
 register(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .. import __version__
 from ..check import CheckResult
 from ..errors import Diagnostic
+from .escape import diagnostic_line, json_text, terminal
 
 CHECK_FORMAT = 1
 
@@ -19,7 +19,7 @@ RULES = {
 
 
 def render_text(result: CheckResult) -> str:
-    lines = [d.format() for f in result.files for d in f.diagnostics]
+    lines = [diagnostic_line(d) for f in result.files for d in f.diagnostics]
     lines.append(result.summary())
     return "\n".join(lines) + "\n"
 
@@ -56,11 +56,12 @@ def render_json(result: CheckResult) -> str:
         "summary": {"files": len(result.files), "errors": result.errors, "warnings": result.warnings},
         "files": files,
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document)
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """GitHub's escapes for a workflow command (``%``, CR, LF), other control characters shown as escapes."""
+    return terminal(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:
@@ -125,7 +126,7 @@ def render_sarif(result: CheckResult) -> str:
             }
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document)
 
 
 RENDERERS = {"text": render_text, "json": render_json, "github": render_github, "sarif": render_sarif}

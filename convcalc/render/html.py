@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from html import escape
-
-from ..compare import Comparison, label
+from ..compare import Comparison, labels_of
+from ..explain import by_row
 from ..report import Report
 from ..units import human, human_bytes
 from .common import jump_text, output_items, reads_text, rf_text, shape_text, visible_rows
+from .escape import xml as escape
 
 STYLE = """
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 72rem;
@@ -42,6 +42,7 @@ def _rows_table(report: Report, layout: str, depth: int | None, explain: bool) -
         "<th class=num>MACs</th><th class=num>Memory</th><th class=num>RF</th><th class=num>Jump</th></tr>"
     )
     lines = [f"<table class=rows>\n<thead>{head}</thead>\n<tbody>"]
+    worked = by_row(report) if explain else {}
     for row in visible_rows(report, depth):
         classes = " ".join(c for c in ("composite" if not row.leaf else "", "warned" if row.warnings else "") if c)
         indent = f' style="padding-left:{0.6 + 1.2 * row.depth:.1f}rem"'
@@ -52,9 +53,9 @@ def _rows_table(report: Report, layout: str, depth: int | None, explain: bool) -
             f"<td class=num>{human_bytes(row.activation_bytes)}</td>"
             f"<td class=num>{rf_text(row.receptive_field)}</td><td class=num>{jump_text(row.receptive_field)}</td></tr>"
         )
-        if explain and row.explain:
-            formulas = "; ".join(escape(f) for f in row.explain)
-            lines.append(f"<tr><td></td><td class=formula colspan=7>{formulas}</td></tr>")
+        if worked.get(id(row)):
+            formulas = "<br>".join(escape(f) for f in worked[id(row)])
+            lines.append(f"<tr class=worked><td></td><td class=formula colspan=7>{formulas}</td></tr>")
     lines.append("</tbody>\n</table>")
     return "\n".join(lines)
 
@@ -97,7 +98,9 @@ def render_html(
 
 
 def render_compare_html(comparison: Comparison, layout: str = "hwc") -> str:
-    names = [label(r) for r in comparison.reports]
+    from .compare_output import facts
+
+    names = labels_of(comparison.reports)
     head = "".join(f"<th class=num>{escape(n)}</th>" for n in names)
     ratio_head = "".join(f"<th class=num>vs {escape(names[0])}</th>" for _ in names[1:])
     lines = [f"<table class=metrics><thead><tr><th>Metric</th>{head}{ratio_head}</tr></thead><tbody>"]
@@ -106,11 +109,14 @@ def render_compare_html(comparison: Comparison, layout: str = "hwc") -> str:
         values = "".join(f"<td class=num>{fmt(v)} <span class=exact>({v:,})</span></td>" for v in metric.values)
         ratios = "".join(f"<td class=num>{escape(r)}</td>" for r in metric.ratios(noun=False))
         lines.append(f"<tr><td>{escape(metric.label)}</td>{values}{ratios}</tr>")
+    for name, texts, same in facts(comparison, layout):
+        cells = "".join(f"<td class=num>{escape(v)}</td>" for v in [*texts, *same])
+        lines.append(f"<tr><td>{escape(name)}</td>{cells}</tr>")
     lines.append("</tbody></table>")
     row_head = "".join(
         f"<th class=num>{escape(n)} output</th><th class=num>params</th><th class=num>MACs</th>" for n in names
     )
-    lines.append(f"<h2>Rows</h2><table class=rows><thead><tr><th>Row</th>{row_head}</tr></thead><tbody>")
+    lines.append(f"<h2>Rows</h2><table class=rows><thead><tr><th>Row</th><th>Type</th>{row_head}</tr></thead><tbody>")
     for line in comparison.rows:
         cells = ""
         for row in line.rows:
@@ -122,7 +128,7 @@ def render_compare_html(comparison: Comparison, layout: str = "hwc") -> str:
                     f"<td class=num>{row.params:,}</td><td class=num>{row.macs:,}</td>"
                 )
         indent = f' style="padding-left:{0.6 + 1.2 * line.depth:.1f}rem"'
-        lines.append(f"<tr><td{indent}>{escape(line.path.rsplit('/', 1)[-1])}</td>{cells}</tr>")
+        lines.append(f'<tr title="{escape(line.path)}"><td{indent}>{escape(line.label)}</td><td>{escape(line.kind)}</td>{cells}</tr>')
     lines.append("</tbody></table>")
     title = " vs ".join(names)
     body = [f"<h1>{escape(title)}</h1>", "<h2>Totals</h2>", *lines]

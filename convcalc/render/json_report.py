@@ -58,6 +58,17 @@ def render_document(
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-def render_json(report: Report) -> str:
+def render_json(report: Report, explain: bool = False) -> str:
+    """The JSON report; with ``explain`` each row gains ``explain``, its worked formulas as strings."""
     data = report.to_dict(rows=False)
-    return render_document(data, [row_json(row) for row in report.rows])
+    if not explain:
+        text = render_document(data, [row_json(row) for row in report.rows])
+    else:
+        from ..explain import explanations
+
+        rows = [
+            f'{row_json(row)[:-1]}, "explain": {_dumps(list(lines))}}}'
+            for row, lines in zip(report.rows, explanations(report))
+        ]
+        text = render_document(data, rows)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates from a dict's names

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from ..explain import by_row
 from ..report import Report
 from ..units import human, human_bytes
 from .common import jump_text, reads_text, rf_text, shape_text, visible_rows
+from .escape import diagnostic_line, markdown
 
 
-def render_markdown(report: Report, layout: str = "hwc", depth: int | None = None) -> str:
+def render_markdown(report: Report, layout: str = "hwc", depth: int | None = None, explain: bool = False) -> str:
     lines = [
-        f"### {report.name}",
+        f"### {markdown(report.name)}",
         "",
         f"Input {shape_text(report.input_shape, layout)}, {report.dtype}.",
         "",
@@ -17,12 +19,20 @@ def render_markdown(report: Report, layout: str = "hwc", depth: int | None = Non
         "|---|---|---|---:|---:|---:|---:|---:|",
     ]
     for row in visible_rows(report, depth):
-        name = "&nbsp;&nbsp;" * row.depth + row.name.replace("|", "\\|")
-        flag = (" ⚠" if row.warnings else "") + reads_text(row).replace("|", "\\|")
+        name = "&nbsp;&nbsp;" * row.depth + markdown(row.name)
+        flag = (" ⚠" if row.warnings else "") + markdown(reads_text(row))
+        kind = markdown(row.type)
         lines.append(
-            f"| {name}{flag} | {row.type} | {shape_text(row.output_shape, layout)} | {row.params:,} | {row.macs:,} "
+            f"| {name}{flag} | {kind} | {shape_text(row.output_shape, layout)} | {row.params:,} | {row.macs:,} "
             f"| {human_bytes(row.activation_bytes)} | {rf_text(row.receptive_field)} | {jump_text(row.receptive_field)} |"
         )
+    if explain:
+        lines += ["", "**Worked formulas** (F kernel, S stride, P padding; MACs: multiply-accumulates):", ""]
+        worked = by_row(report)
+        for row in visible_rows(report, depth):
+            if worked[id(row)]:
+                head = f"{'  ' * row.depth}- **{markdown(row.path_text)}** ({markdown(row.type)}): "
+                lines.append(head + "; ".join(worked[id(row)]))
     t = report.totals
     lines += [
         "",
@@ -32,11 +42,11 @@ def render_markdown(report: Report, layout: str = "hwc", depth: int | None = Non
         f"parameters {human_bytes(t.param_bytes)}.",
     ]
     if len(report.outputs) > 1:
-        shown = ", ".join(name.replace("|", "\\|") + " " + shape_text(shape, layout) for name, shape in report.outputs)
+        shown = ", ".join(markdown(name) + " " + shape_text(shape, layout) for name, shape in report.outputs)
         lines += ["", f"**Outputs:** {shown}."]
     if report.warnings:
         lines += ["", "**Warnings:**", ""]
-        lines += [f"- `{w.format()}`" for w in report.warnings]
+        lines += [f"- {markdown(diagnostic_line(w))}" for w in report.warnings]
     return "\n".join(lines) + "\n"
 
 
@@ -50,8 +60,9 @@ def render_summary(reports: list[Report], layout: str = "hwc") -> str:
         t = report.totals
         stem = report.file.rsplit("/", 1)[-1].removesuffix(".yaml")
         final_rf = rf_text(report.receptive_field) if report.receptive_field else "1"
+        link = stem.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
         lines.append(
-            f"| [{stem}]({stem}.yaml) | {report.name} | {shape_text(report.input_shape, layout)} "
+            f"| [{markdown(stem)}]({link}.yaml) | {markdown(report.name)} | {shape_text(report.input_shape, layout)} "
             f"| {shape_text(report.output_shape, layout)} | {t.params:,} | {t.macs:,} ({human(t.macs)}) "
             f"| {human_bytes(t.activation_bytes)} | {human_bytes(t.peak_activation_bytes)} | {final_rf} |"
         )

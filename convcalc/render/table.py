@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from rich.text import Text
 
+from ..explain import by_row
 from ..record import FrozenRecord
 from ..report import Report
 from ..units import human, human_bytes
 from .common import jump_text, output_items, reads_text, rf_text, shape_text, visible_rows
+from .escape import diagnostic_line, terminal
 
 
 class Column(FrozenRecord):
@@ -59,10 +61,11 @@ def table_lines(
         Column("Jump", True),
     ]
     lines = []
+    worked = by_row(report) if explain else {}
     for row in visible_rows(report, depth):
         cells = (
-            "  " * row.depth + row.name + (" ⚠" if row.warnings else "") + reads_text(row),
-            row.type,
+            "  " * row.depth + terminal(row.name) + (" ⚠" if row.warnings else "") + terminal(reads_text(row)),
+            terminal(row.type),
             shape_text(row.output_shape, layout),
             count(row.params) if row.params else "–",
             count(row.macs) if row.macs else "–",
@@ -72,8 +75,8 @@ def table_lines(
         )
         lines.append(Line(cells, "" if row.leaf else "bold", "⚠" if row.warnings else ""))
         if explain:
-            for formula in row.explain:
-                lines.append(Line(("  " * (row.depth + 1) + formula,), "italic dim", spans=True))
+            for formula in worked[id(row)]:
+                lines.append(Line(("  " * (row.depth + 1) + terminal(formula),), "italic dim", spans=True))
     return columns, lines
 
 
@@ -142,13 +145,13 @@ def totals_rows(report: Report, layout: str = "hwc") -> list[tuple[str, str, str
     if t.buffers:
         rows.append(("Buffers", human(t.buffers), f"{t.buffers:,}", "BN running statistics, not parameters"))
     rows += [
-        ("MACs", human(t.macs), f"{t.macs:,}", "multiply-accumulates of conv, deconv, fc"),
+        ("MACs", human(t.macs), f"{t.macs:,}", "multiply-accumulates of conv, deconv, fc, attention"),
         ("FLOPs", human(t.flops), f"{t.flops:,}", "= 2 × MACs"),
         ("Activations", human_bytes(t.activation_bytes), f"{t.activation_bytes:,} B", "sum of row outputs"),
         ("Peak memory", human_bytes(t.peak_activation_bytes), f"{t.peak_activation_bytes:,} B", "most alive at once"),
         ("Param memory", human_bytes(t.param_bytes), f"{t.param_bytes:,} B", report.dtype),
     ]
-    rows += [(label, shape, "", "") for label, shape in output_items(report, layout)]
+    rows += [(terminal(label), shape, "", "") for label, shape in output_items(report, layout)]
     return rows
 
 
@@ -180,12 +183,12 @@ def print_report(
     """Table, totals and warnings. On a terminal, styled by rich, with counts in K/M/G
     when exact ones don't fit; elsewhere plain text, never cut, and rich is not imported."""
     stream = file if file is not None else sys.stdout
-    title = f"{report.name}  ·  input {shape_text(report.input_shape, layout)}  ·  {report.dtype}"
+    title = f"{terminal(report.name)}  ·  input {shape_text(report.input_shape, layout)}  ·  {report.dtype}"
     columns, lines = table_lines(report, layout, depth, explain)
     if not wants_color(stream):
         parts = [plain_table(columns, lines, title), "\n", _plain_totals(totals_rows(report, layout))]
         if report.warnings:
-            parts += ["\n", *(w.format() + "\n" for w in report.warnings)]
+            parts += ["\n", *(diagnostic_line(w) + "\n" for w in report.warnings)]
         stream.write("".join(parts))
         return
     from rich.console import Console
@@ -209,4 +212,4 @@ def print_report(
     if report.warnings:
         console.print()
         for warning in report.warnings:
-            console.print(Text(warning.format(), style="yellow"), soft_wrap=True)
+            console.print(Text(diagnostic_line(warning), style="yellow"), soft_wrap=True)
