@@ -12,6 +12,9 @@ the source then follows the graph:
 - ``forward`` computes the nodes in order: references, merges (``torch.cat``,
   ``+``, ``*``), slices and crops are expressions; a row that shares another's
   parameters calls that row's module;
+- attention, class and position tokens, a layer scale, a channels-first
+  layer norm and a position-wise linear layer are small classes written
+  into the file (only those the spec uses);
 - ``ROWS`` maps each row path to the module that computes it (what
   ``convcalc verify`` hooks), and ``INPUTS`` gives the input shapes.
 A layer with no PyTorch equivalent is an :class:`ExportProblem`.
@@ -49,8 +52,8 @@ ACTIVATIONS = {
     "flatten": "nn.Flatten",
 }
 HELPERS = {
-    "layernorm": '''class LayerNorm2d(nn.Module):
-    """Layer norm over the channels at every position (ConvNeXt's LayerNorm2d)."""
+    "layernorm": '''class ChannelLayerNorm(nn.Module):
+    """Layer norm over the channels at every position (ConvNeXt's LayerNorm2d; a token's width)."""
 
     def __init__(self, channels: int, eps: float = 1e-6, affine: bool = True) -> None:
         super().__init__()
@@ -69,7 +72,94 @@ HELPERS = {
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x * self.weight
 ''',
+    "token": '''class Tokens(nn.Module):
+    """Learned tokens put before a sequence [B, D, N] (ViT's class token)."""
+
+    def __init__(self, width: int, count: int) -> None:
+        super().__init__()
+        self.tokens = nn.Parameter(torch.zeros(1, width, count))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.tokens.expand(x.shape[0], -1, -1), x], 2)
+''',
+    "posembed": '''class PositionEmbedding(nn.Module):
+    """A learned tensor of the input's shape, added."""
+
+    def __init__(self, *shape: int) -> None:
+        super().__init__()
+        self.embedding = nn.Parameter(torch.zeros(1, *shape))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.embedding
+''',
+    "attention": '''class Attention(nn.Module):
+    """Multi-head self-attention over the positions of [B, C, *sizes], in windows.
+
+    window: positions per window and dimension (None: one window of every position); grid:
+    each window's positions spread n/window apart (MaxViT's grid attention). table: a learned
+    relative-position bias per head (Swin). The products are written out (not
+    scaled_dot_product_attention) so that torch.utils.flop_counter counts them on any device.
+    """
+
+    def __init__(
+        self,
+        channels: int,
+        heads: int,
+        head_dim: int,
+        window: tuple[int, ...] | None = None,
+        grid: bool = False,
+        bias: bool = True,
+        table: bool = False,
+    ) -> None:
+        super().__init__()
+        self.heads, self.head_dim, self.window, self.grid = heads, head_dim, window, grid
+        inner = heads * head_dim
+        self.qkv = nn.Linear(channels, 3 * inner, bias=bias)
+        self.proj = nn.Linear(inner, channels, bias=bias)
+        self.table = None
+        if table and window is not None:
+            size = 1
+            for w in window:
+                size *= 2 * w - 1
+            self.table = nn.Parameter(torch.zeros(heads, size))
+            axes = torch.meshgrid(*[torch.arange(w) for w in window], indexing="ij")
+            coords = torch.stack(axes).flatten(1)
+            offsets = coords[:, :, None] - coords[:, None, :]
+            index = torch.zeros_like(offsets[0])
+            for axis, w in enumerate(window):
+                index = index * (2 * w - 1) + offsets[axis] + w - 1
+            self.register_buffer("index", index, persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, c, *sizes = x.shape
+        window = list(self.window or sizes)
+        groups = [n // w for n, w in zip(sizes, window)]
+        ndim = len(sizes)
+        pairs = [v for w, g in zip(window, groups) for v in ((w, g) if self.grid else (g, w))]
+        group_axes = [3 + 2 * i if self.grid else 2 + 2 * i for i in range(ndim)]
+        window_axes = [2 + 2 * i if self.grid else 3 + 2 * i for i in range(ndim)]
+        order = [0, *group_axes, *window_axes, 1]
+        positions = 1
+        for w in window:
+            positions *= w
+        t = x.reshape(b, c, *pairs).permute(order).reshape(-1, positions, c)
+        qkv = self.qkv(t).reshape(-1, positions, 3, self.heads, self.head_dim).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0] * self.head_dim**-0.5, qkv[1], qkv[2]
+        scores = q @ k.transpose(-2, -1)
+        if self.table is not None:
+            scores = scores + self.table[:, self.index]
+        y = (scores.softmax(-1) @ v).transpose(1, 2).reshape(-1, positions, self.heads * self.head_dim)
+        y = self.proj(y).reshape(b, *groups, *window, c)
+        inverse = [order.index(axis) for axis in range(len(order))]
+        return y.permute(inverse).reshape(b, c, *sizes)
+''',
 }
+HELPERS["fc"] = '''class PositionwiseLinear(nn.Linear):
+    """A linear layer on the channels at every position of [B, C, *sizes] (a transformer's MLP)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.movedim(1, -1)).movedim(-1, 1)
+'''
 
 
 class ExportProblem(SpecError):
@@ -307,6 +397,11 @@ class Exporter:
         shape = self.shape(node.inputs[0])
         channels, spatial = shape[0], shape[1:]
         ndim = len(spatial)
+        if kind == "tokens":
+            return f"{x}.flatten(2)"
+        if kind == "reshape":
+            size = _spread(args["size"], 1) if not isinstance(args["size"], (tuple, list)) else tuple(args["size"])
+            return f"{x}.reshape({x}.shape[0], {channels}, {', '.join(map(str, size))})"
         if kind == "slice":
             start, stop = args["channels"]
             return f"{x}[:, {start}:{stop}]"
@@ -393,7 +488,8 @@ class Exporter:
             if not args["bias"]:
                 call.append(("bias", False))
             if not args.get("flatten", True) and spatial:
-                raise self.fail(node, "fc with flatten: false is not exported yet")
+                self.helpers.add("fc")
+                return "PositionwiseLinear", call
             return "nn.Linear", call
         if kind == "bn":
             call = [(None, channels)]
@@ -405,7 +501,7 @@ class Exporter:
             if not spatial:
                 return "nn.LayerNorm", [(None, channels), ("eps", args["eps"]), ("elementwise_affine", args["affine"])]
             self.helpers.add("layernorm")
-            return "LayerNorm2d", [(None, channels), ("eps", args["eps"]), ("affine", args["affine"])]
+            return "ChannelLayerNorm", [(None, channels), ("eps", args["eps"]), ("affine", args["affine"])]
         if kind == "groupnorm":
             return "nn.GroupNorm", [(None, args["groups"]), (None, channels), ("eps", args["eps"]), ("affine", args["affine"])]
         if kind == "prelu":
@@ -445,6 +541,29 @@ class Exporter:
         if kind == "scale":
             self.helpers.add("scale")
             return "Scale", [(None, channels), (None, ndim)]
+        if kind == "token":
+            self.helpers.add("token")
+            return "Tokens", [(None, channels), (None, args["count"])]
+        if kind == "posembed":
+            self.helpers.add("posembed")
+            return "PositionEmbedding", [(None, v) for v in (channels, *spatial)]
+        if kind == "pixelshuffle" or kind == "pixelunshuffle":
+            if ndim != 2:
+                raise self.fail(node, f"{kind} on a {ndim}-D input has no PyTorch module")
+            return ("nn.PixelShuffle" if kind == "pixelshuffle" else "nn.PixelUnshuffle"), [(None, args["factor"])]
+        if kind == "attention":
+            self.helpers.add("attention")
+            head_dim = args["head_dim"] or channels // args["heads"]
+            call = [(None, channels), (None, args["heads"]), (None, head_dim)]
+            if args["window"] is not None:
+                call.append(("window", _spread(args["window"], ndim)))
+            if args["mode"] == "grid":
+                call.append(("grid", True))
+            if not args["bias"]:
+                call.append(("bias", False))
+            if args["relative_position_bias"]:
+                call.append(("table", True))
+            return "Attention", call
         raise self.fail(node, f"layer type {kind!r} has no PyTorch module in convcalc's export yet")
 
     @staticmethod
@@ -492,10 +611,13 @@ POSITIONAL = {
     "nn.Conv": ("in_channels", "out_channels"),
     "nn.ConvTranspose": ("in_channels", "out_channels"),
     "nn.Linear": ("in_features", "out_features"),
+    "PositionwiseLinear": ("in_features", "out_features"),
     "nn.BatchNorm": ("num_features",),
     "nn.GroupNorm": ("num_groups", "num_channels"),
     "nn.PReLU": ("num_parameters",),
-    "LayerNorm2d": ("channels",),
+    "ChannelLayerNorm": ("channels",),
+    "Tokens": ("width", "count"),
+    "Attention": ("channels", "heads", "head_dim"),
     "Scale": ("channels", "ndim"),
 }
 
