@@ -213,3 +213,24 @@ def test_import_torch_callable_at_the_command_line(tmp_path: Path) -> None:
     params, macs, out_shape = hook_counts(torchvision.models.resnet18(weights=None).eval(), (3, 64, 64))
     assert (report.totals.params, report.totals.macs, report.output_shape) == (params, macs, out_shape)
     assert spec.read_text().startswith("# Imported by convcalc from torchvision.models:resnet18 (PyTorch ")
+
+
+def test_dynamic_sizes_need_input_and_get_it(tmp_path: Path) -> None:
+    model = torchvision.models.resnet18(weights=None).eval()
+    path = tmp_path / "dyn.onnx"
+    export(
+        model,
+        (3, 224, 224),
+        path,
+        dynamo=False,
+        training=torch.onnx.TrainingMode.PRESERVE,
+        input_names=["image"],
+        dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}},
+    )
+    from convcalc.errors import SpecError
+
+    with pytest.raises(SpecError, match=r"input 'image' has no fixed size \(\[-1, 3, -1, -1\]\); give one with --input"):
+        import_onnx(str(path))
+    report = convcalc.analyze(write_spec(import_onnx(str(path), (3, 128, 128))))
+    params, macs, out_shape = hook_counts(model, (3, 128, 128))
+    assert (report.totals.params, report.totals.macs, report.output_shape) == (params, macs, out_shape)
