@@ -194,3 +194,53 @@ def test_round_trip_spec_to_torch_to_onnx_to_spec_keeps_the_numbers(stem: str, t
     assert sorted(row.type for row in again.rows if row.type in counted) == sorted(
         row.type for row in report.rows if row.type in counted
     )
+
+
+def test_random_small_networks_verify() -> None:
+    """Random conv/deconv/pool stacks (uneven padding, dilation, groups, ceil mode): the exported
+    module agrees with convcalc on every row, or convcalc refuses the spec."""
+    _torch()
+    from hypothesis import HealthCheck, assume, given, settings
+    from hypothesis import strategies as st
+
+    from convcalc.bridges.verify import verify
+    from convcalc.errors import SpecError
+
+    pads = st.one_of(st.integers(0, 2), st.tuples(st.integers(0, 2), st.integers(0, 2)).map(lambda p: [list(p), list(p)]))
+    conv = st.fixed_dictionaries(
+        {
+            "filters": st.sampled_from([2, 4, 6]),
+            "kernel": st.integers(1, 3),
+            "stride": st.integers(1, 2),
+            "padding": pads,
+            "dilation": st.integers(1, 2),
+            "groups": st.sampled_from([1, 2]),
+            "bias": st.booleans(),
+        }
+    ).map(lambda a: {"conv": a})
+    deconv = st.fixed_dictionaries(
+        {"filters": st.sampled_from([2, 4]), "kernel": st.integers(1, 3), "stride": st.integers(1, 2), "padding": st.integers(0, 1)}
+    ).map(lambda a: {"deconv": a})
+    pool = st.fixed_dictionaries(
+        {
+            "kernel": st.integers(2, 3),
+            "stride": st.integers(1, 2),
+            "padding": st.integers(0, 1),
+            "ceil_mode": st.booleans(),
+        }
+    ).flatmap(lambda a: st.sampled_from([{"maxpool": a}, {"avgpool": a}]))
+    simple = st.sampled_from(["relu", "bn", "hardswish", {"dropout": {"rate": 0.1}}])
+    layers = st.lists(st.one_of(conv, deconv, pool, simple), min_size=1, max_size=4)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(channels=st.sampled_from([2, 4]), size=st.integers(6, 14), body=layers)
+    def check(channels: int, size: int, body: list) -> None:  # type: ignore[type-arg]
+        spec = {"input": [channels, size, size], "layers": [*body, "gap", "flatten", {"fc": {"units": 3}}]}
+        try:
+            convcalc.analyze(spec)
+        except SpecError:
+            assume(False)
+        result = verify(spec)
+        assert [d.format() for d in result.differences] == []
+
+    check()
