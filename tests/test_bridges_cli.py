@@ -132,3 +132,19 @@ def test_a_file_that_is_not_onnx_exits_2(tmp_path: Path) -> None:
     code, _, err = run("import", str(path))
     assert code == 2
     assert err.startswith(f"{path}:0:0: error[file]: not a readable ONNX model")
+
+
+def test_a_malformed_node_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    pytest.importorskip("onnx")
+    from onnx import helper
+
+    path = _model(
+        tmp_path,
+        [helper.make_node("MaxPool", ["x"], ["y"], name="/pool/MaxPool")],  # no kernel_shape
+        [],
+        [1, 3, 8, 8],
+        "y",
+    )
+    code, _, err = run("import", str(path))
+    assert code == 1
+    assert "error[import]: pool_MaxPool: MaxPool node '/pool/MaxPool' is malformed (KeyError" in err

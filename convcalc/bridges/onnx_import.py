@@ -270,7 +270,12 @@ class _Reader:
         handler = getattr(self, f"op_{op}", None)
         if handler is None or node.domain not in ("", "ai.onnx"):
             self.unsupported(node)
-        handler(node, self.attrs(node))
+        try:
+            handler(node, self.attrs(node))
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError) as exc:
+            raise _problem(
+                self.file, "import", node.name or op, f"{op} node {node.name!r} is malformed ({type(exc).__name__}: {exc})"
+            ) from None
 
     def evaluate(self, node: Any) -> None:
         from onnx.reference import ReferenceEvaluator
