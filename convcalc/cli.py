@@ -654,6 +654,8 @@ def draw(
     else:
         if size is not None:
             raise click.UsageError(f"unexpected {size!r}: SIZE goes with 'draw conv' only")
+        if interactive:
+            raise click.UsageError("--interactive goes with 'draw conv' only")
         from .draw import draw_report
 
         svg = draw_report(analyze_argument(target, max_rows), depth=depth)

@@ -206,6 +206,7 @@ class Report:
         receptive_field: ReceptiveField | None = None,
         inputs: tuple[tuple[str, tuple[int, ...]], ...] = (),
         outputs: tuple[tuple[str, tuple[int, ...]], ...] = (),
+        output_paths: tuple[str, ...] = (),
     ) -> None:
         self.name = name
         self.file = file
@@ -223,10 +224,12 @@ class Report:
         """The network's inputs: (name, shape)."""
         self.outputs = outputs or (("output", output_shape),)
         """The network's outputs: (name, shape); the first is ``output_shape``."""
+        self.output_paths = output_paths or tuple(name for name, _ in self.outputs)
+        """The path of each output's row (an output named by a repeated entry's name is its last copy)."""
 
     @property
     def graph_like(self) -> bool:
-        """Several inputs or outputs, or a row that reads through ``from``."""
+        """Several inputs or outputs, or a row that reads through ``from`` (drawn as a graph)."""
         return len(self.inputs) > 1 or len(self.outputs) > 1 or any(row.linked for row in self.rows)
 
     def __repr__(self) -> str:
@@ -278,7 +281,10 @@ class Report:
             "input": list(self.input_shape),
             "output_shape": list(self.output_shape),
             "inputs": [{"name": name, "shape": list(shape)} for name, shape in self.inputs],
-            "outputs": [{"name": name, "shape": list(shape)} for name, shape in self.outputs],
+            "outputs": [
+                {"name": name, "shape": list(shape), "path": path}
+                for (name, shape), path in zip(self.outputs, self.output_paths)
+            ],
             "rows": [row.to_dict() for row in self.rows] if rows else [],
             "totals": self.totals.to_dict(),
             "warnings": [w.to_dict() for w in self.warnings],

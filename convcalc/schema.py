@@ -438,7 +438,8 @@ def _entry_defs() -> dict[str, Schema]:
             ],
         },
         "block-use": {
-            "description": "A block defined under blocks, its parameters as keys (plus name, repeat, trainable, if).",
+            "description": "A block defined under blocks, its parameters as keys "
+            "(plus name, repeat, trainable, if, from, share).",
             "anyOf": [
                 {
                     "type": "object",

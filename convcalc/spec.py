@@ -202,7 +202,9 @@ class _Reader:
         self.unique(node)
         if not isinstance(node, YMap) or not node.entries:
             raise self.error(
-                "type", f"inputs must map names to shapes, such as {{image: [3, 224, 224]}}, got {describe(plain(node))}", node
+                "type",
+                f"inputs must map names to shapes, such as {{image: [3, 224, 224]}}, got {describe(plain(node))}",
+                node,
             )
         inputs = []
         for name, shape in node.entries.items():
@@ -348,7 +350,8 @@ class _Reader:
                 params[param] = None if is_required else default
         output = body.entries.get("output")
         if output is not None and (not isinstance(plain(output), str) or not plain(output)):
-            raise self.error("type", f"output of block {name!r} must be a row name, got {describe(plain(output))}", output)
+            shown = describe(plain(output))
+            raise self.error("type", f"output of block {name!r} must be a row name, got {shown}", output)
         return BlockDef(name, params, layers, position, self._block_inputs(name, body.entries.get("inputs")), output)
 
     def _block_inputs(self, name: str, node: YNode | None) -> tuple[str, ...]:

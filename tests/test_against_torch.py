@@ -24,8 +24,6 @@ Checked with torch 2.14.1 / torchvision 0.29.1 (CPU).
 from __future__ import annotations
 
 import functools
-import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -39,6 +37,7 @@ torchvision = pytest.importorskip(
 from torch import nn  # noqa: E402
 
 import convcalc  # noqa: E402
+from torch_trace import Trace, first_difference, record  # noqa: E402
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 
@@ -75,62 +74,12 @@ KINDS: dict[type, str] = {
 COUNTED = {"conv", "fc"}  # the layers with MACs (and, here, all the parameters but BN's)
 
 
-@dataclass
-class Leaf:
-    name: str  # torchvision's module name, e.g. "layer2.0.downsample.0"
-    cls: type
-    shape: tuple[int, ...]  # output shape without the batch dimension
-    params: int
-    macs: int
-
-
-@dataclass
-class Trace:
-    params: int
-    leaves: list[Leaf] = field(default_factory=list)
-    output_shape: tuple[int, ...] = ()  # the model's output, without the batch dimension
-
-    @property
-    def macs(self) -> int:
-        return sum(leaf.macs for leaf in self.leaves)
-
-
-def _macs(module: nn.Module, inp: torch.Tensor, out: torch.Tensor) -> int:
-    batch = out.shape[0]
-    if isinstance(module, nn.Conv2d):
-        k = math.prod(module.kernel_size)
-        return out.numel() // batch * (module.in_channels // module.groups) * k
-    if isinstance(module, nn.Linear):
-        positions = inp.numel() // batch // module.in_features
-        return module.in_features * module.out_features * positions
-    return 0
-
-
 @functools.lru_cache(maxsize=None)
 def trace(stem: str) -> Trace:
     """Build, run once and record one torchvision model (cached per session)."""
     builder, kwargs = MODELS[stem]
-    torch.set_num_threads(2)
-    model = getattr(torchvision.models, builder)(weights=None, **kwargs).eval()
-    result = Trace(params=sum(p.numel() for p in model.parameters()))
-
-    def hook(module: nn.Module, inputs: tuple[torch.Tensor, ...], out: torch.Tensor, *, name: str) -> None:
-        own = sum(p.numel() for p in module.parameters(recurse=False))
-        result.leaves.append(Leaf(name, type(module), tuple(out.shape[1:]), own, _macs(module, inputs[0], out)))
-
-    handles = [
-        module.register_forward_hook(functools.partial(hook, name=name))
-        for name, module in model.named_modules()
-        if not any(True for _ in module.children())
-    ]
-    shape = convcalc.analyze(SPECS / f"{stem}.yaml").input_shape
-    try:
-        with torch.no_grad():
-            result.output_shape = tuple(model(torch.zeros(1, *shape)).shape[1:])
-    finally:
-        for handle in handles:
-            handle.remove()
-    return result
+    model = getattr(torchvision.models, builder)(weights=None, **kwargs)
+    return record(model, [convcalc.analyze(SPECS / f"{stem}.yaml").input_shape])
 
 
 @functools.lru_cache(maxsize=None)
@@ -148,13 +97,6 @@ def _spec_sequence(stem: str) -> list[tuple[str, tuple[int, ...], str]]:
     return [(row.type, row.output_shape, row.path_text) for row in rows if row.leaf and row.type in kinds]
 
 
-def _first_difference(torch_seq: list, spec_seq: list, width: int) -> str:
-    for i, (t, s) in enumerate(zip(torch_seq, spec_seq)):
-        if t[:width] != s[:width]:
-            return f"first difference at #{i}: torchvision {t} vs convcalc {s}"
-    return f"lengths differ: torchvision {len(torch_seq)}, convcalc {len(spec_seq)}"
-
-
 STEMS = sorted(MODELS)
 
 
@@ -163,9 +105,9 @@ def test_layer_output_shapes_in_forward_order(stem: str) -> None:
     """(a) conv/pool/linear output shapes, in torchvision's call order."""
     torch_seq, spec_seq = _torch_sequence(stem), _spec_sequence(stem)
     assert torch_seq, "no hooked conv/pool/linear modules"
-    assert [t[:2] for t in torch_seq] == [s[:2] for s in spec_seq], _first_difference(torch_seq, spec_seq, 2)
+    assert [t[:2] for t in torch_seq] == [s[:2] for s in spec_seq], first_difference(torch_seq, spec_seq, 2)
     # The model's output (SqueezeNet's comes from torch.flatten, not a module).
-    assert spec_report(stem).output_shape == trace(stem).output_shape
+    assert [spec_report(stem).output_shape] == trace(stem).outputs
 
 
 @pytest.mark.parametrize("stem", STEMS)
@@ -193,7 +135,7 @@ def test_per_layer_params_and_macs(stem: str) -> None:
         for row in spec_report(stem).rows
         if row.leaf and row.type in COUNTED
     ]
-    assert [t[:3] for t in torch_seq] == [s[:3] for s in spec_seq], _first_difference(torch_seq, spec_seq, 3)
+    assert [t[:3] for t in torch_seq] == [s[:3] for s in spec_seq], first_difference(torch_seq, spec_seq, 3)
     # The rest of the parameters are BatchNorm's (2 per channel), row by row too.
     torch_bn = [leaf.params for leaf in trace(stem).leaves if issubclass(leaf.cls, nn.BatchNorm2d)]
     spec_bn = [row.params for row in spec_report(stem).rows if row.leaf and row.type == "bn"]

@@ -102,6 +102,17 @@ def _resnet_warnings(strided_main_conv: str) -> set[tuple[str, str]]:
 EXPECTED_WARNINGS: dict[str, set[tuple[str, str]]] = {
     "alexnet": set(),
     "alexnet_torchvision": {("conv1", "uneven-stride")},
+    "convnext_t": set(),  # 4x4/4 and 2x2/2 convs on 224, 56, 28, 14: exact
+    # DeepLabV3's output stride 8: only the stem and layer2.0 stride (520 -> 260 -> 130 -> 65).
+    "deeplabv3_resnet50": {
+        ("conv1", "uneven-stride"),
+        ("maxpool", "uneven-stride"),
+        ("layer2.0/residual1/main/conv2", "uneven-stride"),
+        ("layer2.0/residual1/shortcut/conv1", "uneven-stride"),
+    },
+    # ResNet-50's, plus FPN's 'pool' level: a 1x1 max pool of stride 2 on 16x16,
+    # (16 - 1)/2 + 1 = 8.5 -> 8, as torchvision's F.max_pool2d(kernel_size=1, stride=2).
+    "fpn_resnet50": _resnet_warnings("conv2") | {("pool", "uneven-stride")},
     "googlenet": {("conv1/conv1", "uneven-stride")},  # the stem BasicConv2d's conv
     "inception_bottleneck": set(),
     "inception_naive": set(),
@@ -110,10 +121,14 @@ EXPECTED_WARNINGS: dict[str, set[tuple[str, str]]] = {
     "resnet18": _resnet_warnings("conv1"),
     "resnet50": _resnet_warnings("conv2"),
     "resnet152": _resnet_warnings("conv2"),
+    "siamese": set(),
     "squeezenet1_0": {("conv1", "uneven-stride")},
+    "unet": set(),  # 2x2 max pools on 568, 280, 136, 64: all even
     "vgg11": set(),
     "vgg16": set(),
     "vgg19": set(),
+    # The two stride-2 3x3 convs of the bottom-up path (80 -> 40, 40 -> 20; padding 1).
+    "yolo_neck": {("l18/conv1", "uneven-stride"), ("l21/conv1", "uneven-stride")},
     # ViT-B/16: the 16x16/16 patch embedding divides 224 evenly.
     "vit_b_16": set(),
     # Swin-T: patch embedding 4x4/4 and patch merging divide evenly.

@@ -39,7 +39,7 @@ def render_csv(report: Report, layout: str = "hwc", depth: int | None = None, ex
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER + (("explain",) if explain else ()))
     worked = by_row(report) if explain else {}
-    outputs = {name for name, _ in report.outputs}
+    outputs = {path: name for (name, _), path in zip(report.outputs, report.output_paths)}
     for row in visible_rows(report, depth):
         rf = row.receptive_field
         extra = ("; ".join(worked[id(row)]),) if explain else ()
@@ -64,7 +64,7 @@ def render_csv(report: Report, layout: str = "hwc", depth: int | None = None, ex
                     dims_text(rf.start),
                     len(row.warnings),
                     ";".join(row.input_paths),
-                    row.path_text if row.path_text in outputs else "",
+                    outputs.get(row.path_text, ""),
                     *extra,
                 )
             )
