@@ -804,7 +804,8 @@ def verify_spec(spec: str, module_file: str | None) -> None:
         sys.exit(report_error(error, _source_of(spec)))
     for difference in result.differences:
         click.echo(difference.format())
-    checked = f"{result.rows_checked} rows checked ({result.rows_without_module} computed by expressions, not modules)"
+    checked = f"{result.rows_checked} rows checked ({result.rows_without_module} computed by expressions, not modules"
+    checked += f"; {result.rows_shared} by shared modules, in the totals only)" if result.rows_shared else ")"
     if result.differences:
         first = result.differences[0].row
         _stderr(f"verify: {len(result.differences)} differences; the first at {first}; {checked}")

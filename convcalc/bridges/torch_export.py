@@ -316,8 +316,7 @@ class Exporter:
             relative = node.path[len(prefix) :]
             label = "_".join(relative)
             if node.kind == GROUP:
-                cls, rows, nested = self.nested(index)
-                attr = self.member_for_use(index, relative, cls, nested, body, taken)
+                attr, rows = self.use(index, relative, body, taken)
                 args = ", ".join(names[t] for t in node.inputs)
                 names[node.output] = name_for(node.output, index, label)
                 body.lines.append(f"{names[node.output]} = self.{attr}({args})")
@@ -346,17 +345,23 @@ class Exporter:
         body.number = number
         return self.classes[number][0], body.rows, body
 
-    def member_for_use(
-        self, index: int, relative: tuple[str, ...], cls: str, nested: Body, body: Body, taken: set[str]
-    ) -> str:
+    def use(self, index: int, relative: tuple[str, ...], body: Body, taken: set[str]) -> tuple[str, dict[str, str]]:
+        """The attribute a block use calls (a new member, or the one of the use it shares) and its rows."""
         shared = self._shared_use(index)
         if shared is not None:
             owner = "/".join(shared[len(self.nodes[index].path) - len(relative) :])
             if owner in body.rows:
-                return body.rows[owner]
+                attr = body.rows[owner]
+                prefix = owner + "/"
+                return attr, {
+                    path[len(prefix) :]: inner[len(attr) + 1 :]
+                    for path, inner in body.rows.items()
+                    if path.startswith(prefix)
+                }
+        cls, rows, nested = self.nested(index)
         attr = identifier("_".join(relative), taken)
         body.members.append(Member(attr, cls, [("__use__", nested)], "/".join(relative)))
-        return attr
+        return attr, rows
 
     def _shared_use(self, index: int) -> tuple[str, ...] | None:
         """The path of the block use whose parameters this use shares (every layer shares)."""

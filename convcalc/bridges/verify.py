@@ -35,14 +35,22 @@ class Difference(Record):
 
 
 class Verification(Record):
-    __slots__ = ("differences", "rows_checked", "rows_without_module", "params", "macs")
+    __slots__ = ("differences", "rows_checked", "rows_without_module", "params", "macs", "rows_shared")
 
     def __init__(
-        self, differences: list[Difference], rows_checked: int, rows_without_module: int, params: int, macs: int
+        self,
+        differences: list[Difference],
+        rows_checked: int,
+        rows_without_module: int,
+        params: int,
+        macs: int,
+        rows_shared: int = 0,
     ) -> None:
         self.differences = differences
         self.rows_checked = rows_checked
         self.rows_without_module = rows_without_module
+        self.rows_shared = rows_shared
+        """Rows whose module computes several rows (shared parameters): in the totals only."""
         self.params = params
         self.macs = macs
 
@@ -111,7 +119,7 @@ def verify_source(text: str, report: Any) -> Verification:
     differences: list[Difference] = []
     pending: list[tuple[tuple[str, ...], list[Difference]]] = []
     """Differences of the groups around the current row: listed after their rows'."""
-    checked = without = 0
+    checked = without = shared = 0
     for row in report.rows:
         while pending and row.path[: len(pending[-1][0])] != pending[-1][0]:
             differences.extend(pending.pop()[1])
@@ -123,6 +131,7 @@ def verify_source(text: str, report: Any) -> Verification:
             without += 1
             continue
         if calls.get(name) != 1:
+            shared += 1
             continue
         checked += 1
         module = modules[name]
@@ -150,7 +159,7 @@ def verify_source(text: str, report: Any) -> Verification:
         differences.append(Difference("total", "parameters", report.totals.params, total_params))
     if report.totals.macs != total_macs:
         differences.append(Difference("total", "MACs", report.totals.macs, total_macs))
-    return Verification(differences, checked, without, total_params, total_macs)
+    return Verification(differences, checked, without, total_params, total_macs, shared)
 
 
 def verify(source: Any, file: str | None = None) -> Verification:
