@@ -100,6 +100,10 @@ def test_imported_torchvision_model_counts_as_torch_does(name: str, tmp_path: Pa
     assert report.input_shape == shape
     assert (report.totals.params, report.totals.macs, report.output_shape) == (params, macs, out_shape)
     assert "blocks:" in text
+    # and the imported spec, exported back to PyTorch, agrees with itself row by row
+    from convcalc.bridges.verify import verify
+
+    assert [d.format() for d in verify(text).differences] == []
 
 
 def test_flat_import_counts_the_same(tmp_path: Path) -> None:
