@@ -7,13 +7,14 @@ path (missing, unreadable). Every path is checked even after a failure.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 
+from .batch import batched
 from .budget import BudgetLine, budget_diagnostics, check_budget
 from .engine import DEFAULT_MAX_ROWS, analyze_spec
 from .errors import CANNOT_RUN_CODES, EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEM, Diagnostic, SpecError
+from .optimizers import DEFAULT_OPTIMIZER
 from .report import Report
 from .safeio import path_text, read_spec_text
 from .spec import load_text
@@ -190,15 +191,22 @@ def _glob_regex(pattern: str) -> str:
     return "".join(out) + r"\Z"
 
 
-def check_file(path: str, overrides: dict[str, int] | None = None, max_rows: int = DEFAULT_MAX_ROWS) -> FileResult:
-    """One file's result; nothing one file does stops the others being checked."""
+def check_file(
+    path: str,
+    overrides: dict[str, int] | None = None,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    batch: int = 1,
+    optimizer: str = DEFAULT_OPTIMIZER,
+) -> FileResult:
+    """One file's result, at ``batch`` (budget lines: see convcalc.budget); nothing one file
+    does stops the others being checked."""
     result = FileResult(path)
     try:
         path_text(path)
         if os.path.isdir(path):
             result.diagnostics.append(Diagnostic("error", "file", "no *.yaml or *.yml specs in this directory", path))
             return result
-        report = analyze_spec(load_text(read_spec_text(path), path), max_rows)
+        report = batched(analyze_spec(load_text(read_spec_text(path), path), max_rows), batch)
     except SpecError as error:
         result.diagnostics.append(error.diagnostic)
         return result
@@ -208,7 +216,7 @@ def check_file(path: str, overrides: dict[str, int] | None = None, max_rows: int
         result.diagnostics.append(Diagnostic("error", "internal", message, path))
         return result
     result.report = report
-    result.budget = check_budget(report, report.budget, report.budget_positions, overrides)
+    result.budget = check_budget(report, report.budget, report.budget_positions, overrides, optimizer)
     result.diagnostics += budget_diagnostics(result.budget, path)
     result.diagnostics += report.warnings
     return result
@@ -219,5 +227,9 @@ def check_paths(
     overrides: dict[str, int] | None = None,
     strict: bool = False,
     max_rows: int = DEFAULT_MAX_ROWS,
+    batch: int = 1,
+    optimizer: str = DEFAULT_OPTIMIZER,
 ) -> CheckResult:
-    return CheckResult([check_file(path, overrides, max_rows) for path in expand_paths(arguments)], strict)
+    return CheckResult(
+        [check_file(path, overrides, max_rows, batch, optimizer) for path in expand_paths(arguments)], strict
+    )

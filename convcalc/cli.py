@@ -83,9 +83,10 @@ def resolve_spec_path(spec: str) -> str:
     return spec
 
 
-def analyze_argument(spec: str, max_rows: int | None) -> Any:
-    """The report of one spec argument; on a SpecError, print it (with an excerpt of the
-    text already read) and exit 1 or 2."""
+def analyze_argument(spec: str, max_rows: int | None, batch: int = 1) -> Any:
+    """The report of one spec argument, for ``batch`` samples; on a SpecError, print it (with
+    an excerpt of the text already read) and exit 1 or 2."""
+    from .batch import batched
     from .engine import DEFAULT_MAX_ROWS, analyze_spec
     from .safeio import read_spec_text
     from .spec import load_text
@@ -95,9 +96,22 @@ def analyze_argument(spec: str, max_rows: int | None) -> Any:
         target = resolve_spec_path(spec)
         source = read_spec_text(target)
         name = "<stdin>" if target == "-" else spec if os.path.exists(spec) else target
-        return analyze_spec(load_text(source, name), max_rows or DEFAULT_MAX_ROWS)
+        return batched(analyze_spec(load_text(source, name), max_rows or DEFAULT_MAX_ROWS), batch)
     except SpecError as error:
         sys.exit(report_error(error, source))
+
+
+MAX_DRAWN_ROWS = 2_000
+"""Most top-level rows drawn as SVG (``draw``, and the HTML report's figure, left out past it):
+100,000 relus would make an 80 MB drawing."""
+
+
+def _top_level(report: Any) -> int:
+    return sum(1 for row in report.rows if row.depth == 0)
+
+
+def _drawable(report: Any) -> bool:
+    return _top_level(report) <= MAX_DRAWN_ROWS
 
 
 def emit(text: str, output: str | None = None, inputs: tuple[str, ...] = ()) -> None:
@@ -168,6 +182,40 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def batch_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--batch",
+        type=POSITIVE,
+        default=1,
+        show_default=True,
+        help="Samples per pass: MACs, activation and peak memory scale with it; parameters don't.",
+    )(func)
+
+
+def optimizer_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    from .optimizers import DEFAULT_OPTIMIZER, OPTIMIZER_STATES
+
+    return click.option(
+        "--optimizer",
+        type=click.Choice(list(OPTIMIZER_STATES)),
+        default=DEFAULT_OPTIMIZER,
+        show_default=True,
+        help=help,
+    )
+
+
+def training_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = optimizer_option(
+        "Optimizer state for training memory: sgd none, momentum 1, adam/adamw 2 copies of the trainable params."
+    )(func)
+    func = click.option(
+        "--training",
+        is_flag=True,
+        help="Add backward MACs, saved activations and training memory (params + grads + optimizer + saved).",
+    )(func)
+    return func
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="convcalc")
 def main() -> None:
@@ -197,40 +245,60 @@ def main() -> None:
     default=None,
     help="Cap on rows a spec may expand to [default: 1,000,000].",
 )
-def analyze(spec: str, fmt: str, layout: str, depth: int | None, explain: bool, max_rows: int | None) -> None:
+@batch_option
+@training_options
+def analyze(
+    spec: str,
+    fmt: str,
+    layout: str,
+    depth: int | None,
+    explain: bool,
+    max_rows: int | None,
+    batch: int,
+    training: bool,
+    optimizer: str,
+) -> None:
     """Analyze SPEC: per-layer table and totals.
 
     SPEC is a YAML file, '-' for standard input, or the name of a bundled
-    spec (see 'convcalc list').
+    spec (see 'convcalc list'). With --training, the cost of a training
+    step too.
 
     \b
     Example:
         convcalc analyze alexnet
         convcalc analyze specs/resnet50.yaml --depth 1
         convcalc analyze net.yaml --format json > report.json
+        convcalc analyze resnet50 --training --batch 32 --optimizer adamw --depth 0
     """
-    report = analyze_argument(spec, max_rows)
+    report = analyze_argument(spec, max_rows, batch)
+    cost = None
+    if training:
+        from .training import training_cost
+
+        cost = training_cost(report, optimizer)
     if fmt == "json":
         from .render.json_report import render_json
 
-        click.echo(render_json(report, explain), nl=False)
+        click.echo(render_json(report, explain, cost), nl=False)
     elif fmt == "csv":
         from .render.csv_report import render_csv
 
-        click.echo(render_csv(report, layout, depth, explain), nl=False)
+        click.echo(render_csv(report, layout, depth, explain, cost), nl=False)
     elif fmt == "markdown":
         from .render.markdown import render_markdown
 
-        click.echo(render_markdown(report, layout, depth, explain), nl=False)
+        click.echo(render_markdown(report, layout, depth, explain, cost), nl=False)
     elif fmt == "html":
         from .draw import draw_report
         from .render.html import render_html
 
-        click.echo(render_html(report, layout, depth, explain, drawing=draw_report(report, depth=0)), nl=False)
+        drawing = draw_report(report, depth=0) if _drawable(report) else None
+        click.echo(render_html(report, layout, depth, explain, drawing=drawing, training=cost), nl=False)
     else:
         from .render.table import print_report
 
-        print_report(report, layout=layout, depth=depth, explain=explain)
+        print_report(report, layout=layout, depth=depth, explain=explain, training=cost)
 
 
 @main.command("list")
@@ -287,11 +355,19 @@ def _quantity(unit: str) -> Callable[[click.Context, click.Parameter, str | None
     help="Memory budget: parameter bytes + peak activation bytes, e.g. 120MB or 1GiB.",
 )
 @click.option(
+    "--max-training-memory",
+    callback=_quantity("bytes"),
+    help="Training memory budget: params + gradients + optimizer state + saved activations, e.g. 16GB.",
+)
+@click.option("--max-backward-macs", callback=_quantity("count"), help="Backward-pass MAC budget, e.g. 8.2G.")
+@click.option(
     "--max-rows",
     type=POSITIVE,
     default=None,
     help="Cap on rows a spec may expand to [default: 1,000,000].",
 )
+@batch_option
+@optimizer_option("The optimizer whose state training-memory budgets count (a spec's budget may name its own).")
 def check(
     paths: tuple[str, ...],
     fmt: str,
@@ -300,7 +376,11 @@ def check(
     max_macs: int | None,
     max_flops: int | None,
     max_memory: int | None,
+    max_training_memory: int | None,
+    max_backward_macs: int | None,
     max_rows: int | None,
+    batch: int,
+    optimizer: str,
 ) -> None:
     """Check specs for CI: every error, warning and exceeded budget, one line each.
 
@@ -313,17 +393,22 @@ def check(
         convcalc check specs/
         convcalc check 'models/**/*.yaml' --max-params 25.6M --strict
         convcalc check specs/ --format github
+        convcalc check resnet50.yaml --batch 32 --max-training-memory 16GB
     """
     from .check import check_paths
     from .engine import DEFAULT_MAX_ROWS
     from .render.check_output import RENDERERS
 
-    overrides = {
-        key: value
-        for key, value in (("params", max_params), ("macs", max_macs), ("flops", max_flops), ("memory", max_memory))
-        if value is not None
-    }
-    result = check_paths(list(paths), overrides, strict, max_rows or DEFAULT_MAX_ROWS)
+    limits = (
+        ("params", max_params),
+        ("macs", max_macs),
+        ("flops", max_flops),
+        ("memory", max_memory),
+        ("training_memory", max_training_memory),
+        ("backward_macs", max_backward_macs),
+    )
+    overrides = {key: value for key, value in limits if value is not None}
+    result = check_paths(list(paths), overrides, strict, max_rows or DEFAULT_MAX_ROWS, batch, optimizer)
     click.echo(RENDERERS[fmt](result), nl=False)
     sys.exit(result.exit_code)
 
@@ -509,7 +594,18 @@ def rf(layers: tuple[str, ...]) -> None:
     help="Compare rows down to this depth [default: as deep as keeps each spec within 100 rows].",
 )
 @click.option("--max-rows", type=POSITIVE, default=None, help="Cap on rows a spec may expand to.")
-def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int | None, max_rows: int | None) -> None:
+@batch_option
+@training_options
+def compare_specs(
+    specs: tuple[str, ...],
+    fmt: str,
+    layout: str,
+    depth: int | None,
+    max_rows: int | None,
+    batch: int,
+    training: bool,
+    optimizer: str,
+) -> None:
     """Compare architectures side by side: totals with ratios, then rows.
 
     The first spec is the baseline ("3.15× fewer MACs" means fewer than it).
@@ -520,13 +616,14 @@ def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int | No
     Example:
         convcalc compare specs/inception_naive.yaml specs/inception_bottleneck.yaml
         convcalc compare resnet18 resnet50 resnet152 --format markdown
+        convcalc compare resnet50 mobilenet_v2 --training --batch 32
     """
     from .compare import compare
 
     if len(specs) < 2:
         raise click.UsageError("compare needs at least two specs")
-    reports = [analyze_argument(spec, max_rows) for spec in specs]
-    comparison = compare(reports, depth)
+    reports = [analyze_argument(spec, max_rows, batch) for spec in specs]
+    comparison = compare(reports, depth, optimizer if training else None)
     from .render import compare_output
 
     if fmt == "json":
@@ -658,7 +755,14 @@ def draw(
             raise click.UsageError("--interactive goes with 'draw conv' only")
         from .draw import draw_report
 
-        svg = draw_report(analyze_argument(target, max_rows), depth=depth)
+        report = analyze_argument(target, max_rows)
+        if not _drawable(report):
+            _stderr(
+                f"convcalc: error: {_top_level(report):,} top-level rows are more than a drawing holds "
+                f"({MAX_DRAWN_ROWS:,}); draw a part of the spec"
+            )
+            sys.exit(EXIT_CANNOT_RUN)
+        svg = draw_report(report, depth=depth)
     emit(svg, output, (resolve_spec_path(target),) if target != "conv" else ())
 
 

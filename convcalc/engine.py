@@ -16,7 +16,7 @@ __all__ = ["DEFAULT_MAX_ROWS", "analyze_graph", "analyze_spec"]
 def analyze_spec(spec: Spec, max_rows: int = DEFAULT_MAX_ROWS) -> Report:
     """Read the spec into a graph and evaluate it (the cycle collector paused meanwhile: no cycles are made)."""
     with paused_gc():
-        report = evaluate(read_graph(spec, max_rows), release=True)
+        report = evaluate(read_graph(spec, max_rows))
     if spec.duplicated:
         raise duplicate_error(spec.duplicated[0], spec.file)
     return report

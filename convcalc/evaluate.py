@@ -27,18 +27,15 @@ GEOMETRY = frozenset({"stride", "padding", "dilation", "output_padding", "ceil_m
 """Args that leave a layer's parameter shapes alone (``share`` compares the others)."""
 
 
-def evaluate(graph: Graph, release: bool = False) -> Report:
-    """The graph's report. ``release``: drop each layer node once its row is made, for a
-    caller that holds the graph for this call only (at 10⁶ rows, the graph and the rows
-    need not be held at once); the graph is unusable afterwards."""
-    return _Evaluation(graph, release).run()
+def evaluate(graph: Graph) -> Report:
+    """The graph's report; the report keeps the graph (training cost and export read it)."""
+    return _Evaluation(graph).run()
 
 
 class _Evaluation:
-    def __init__(self, graph: Graph, release: bool) -> None:
+    def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self.file = graph.file
-        self.release = release
 
     def error(self, node: Node, code: str, message: str) -> SpecError:
         return SpecError.at(
@@ -152,8 +149,6 @@ class _Evaluation:
                     node.linked,
                 )
             )
-            if self.release and index not in unused:
-                nodes[index] = None  # type: ignore[call-overload]
         totals = (params_sum, trainable_sum, buffers_sum, macs_sum, bytes_sum)
         while groups:
             group, at, before = groups.pop()
@@ -176,6 +171,7 @@ class _Evaluation:
             inputs=tuple((name, shapes[t]) for name, t in graph.inputs),
             outputs=tuple((name, shapes[t]) for name, t in graph.outputs),
             output_paths=tuple(output_rows[t] for _, t in graph.outputs),
+            graph=graph,
         )
 
     def warnings(self, node: Node, found: tuple[tuple[str, str], ...]) -> tuple[Diagnostic, ...]:

@@ -204,9 +204,11 @@ class Report:
         budget: dict[str, Any] | None = None,
         budget_positions: dict[str, Position] | None = None,
         receptive_field: ReceptiveField | None = None,
+        batch: int = 1,
         inputs: tuple[tuple[str, tuple[int, ...]], ...] = (),
         outputs: tuple[tuple[str, tuple[int, ...]], ...] = (),
         output_paths: tuple[str, ...] = (),
+        graph: Any = None,
     ) -> None:
         self.name = name
         self.file = file
@@ -220,6 +222,11 @@ class Report:
         self.budget = budget if budget is not None else {}
         self.budget_positions = budget_positions if budget_positions is not None else {}
         self.receptive_field = receptive_field
+        self.batch = batch
+        """Samples per pass: MACs and activation bytes are for this many (convcalc.batch)."""
+        self.graph = graph
+        """The graph it was evaluated from (convcalc.graph), when it came from one: what
+        convcalc.training reads the layers' args and connections from."""
         self.inputs = inputs or (("input", input_shape),)
         """The network's inputs: (name, shape)."""
         self.outputs = outputs or (("output", output_shape),)
@@ -255,7 +262,7 @@ class Report:
             activation_bytes=activation,
             peak_activation_bytes=self.peak_activation_bytes,
             param_bytes=params * self.dtype_bytes,
-            activations=counted,
+            activations=counted * self.batch,
         )
 
     @property
@@ -278,6 +285,7 @@ class Report:
             "name": self.name,
             "file": self.file,
             "dtype": self.dtype,
+            "batch": self.batch,
             "input": list(self.input_shape),
             "output_shape": list(self.output_shape),
             "inputs": [{"name": name, "shape": list(shape)} for name, shape in self.inputs],
