@@ -783,6 +783,140 @@ def schema() -> None:
     click.echo(schema_json(), nl=False)
 
 
+@main.command("import")
+@click.argument("model", required=False)
+@click.option("--torch", "torch_target", metavar="MODULE:CALLABLE", help="Import a PyTorch model instead of a file.")
+@click.option("--input", "input_size", metavar="CxHxW", help="Input size without the batch, e.g. 3x224x224.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the spec here instead of stdout.")
+@click.option("--name", help="The spec's name (default: the model's).")
+@click.option("--flat", is_flag=True, help="One row per node: don't fold repeated modules into blocks.")
+def import_model(
+    model: str | None, torch_target: str | None, input_size: str | None, output: str | None, name: str | None, flat: bool
+) -> None:
+    """Write a spec from an ONNX file MODEL, or from a PyTorch model (--torch).
+
+    Needs the onnx package (pip install 'convcalc[onnx]'); --torch needs torch
+    too. An op convcalc has no layer type for is an error naming it (exit 1);
+    a missing package or an unreadable file exits 2.
+
+    \b
+    Example:
+        convcalc import resnet50.onnx -o resnet50.yaml
+        convcalc import --torch torchvision.models:resnet18 --input 3x224x224
+    """
+    from .bridges import MissingDependency
+    from .bridges.importing import import_onnx, import_torch
+    from .bridges.spec_text import write_spec
+
+    if (model is None) == (torch_target is None):
+        raise click.UsageError("give an ONNX file, or --torch MODULE:CALLABLE (not both)")
+    shape = tuple(_dims(input_size, "--input")) if input_size else None
+    if torch_target and shape is None:
+        raise click.UsageError("--torch needs --input, e.g. --input 3x224x224")
+    try:
+        if torch_target:
+            imported = import_torch(torch_target, shape, name)  # type: ignore[arg-type]
+        else:
+            imported = import_onnx(model, shape, name)  # type: ignore[arg-type]
+    except MissingDependency as missing:
+        _stderr(f"error: {missing.message}")
+        sys.exit(EXIT_CANNOT_RUN)
+    except SpecError as error:
+        sys.exit(report_error(error))
+    for note in imported.notes:
+        _stderr(f"note: {note}")
+    _write_output(write_spec(imported, blocks=not flat), output)
+
+
+def _write_output(text: str, output: str | None) -> None:
+    """Text to the file ``output`` (saying so on stderr), or to stdout."""
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        _stderr(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+def _spec_source(spec: str) -> Any:
+    """A spec argument as the library takes it: a path (bundled names resolved) or stdin's text."""
+    from pathlib import Path
+
+    target = resolve_spec_path(spec)
+    return sys.stdin.read() if target == "-" else Path(target)
+
+
+@main.command("export")
+@click.argument("spec")
+@click.option("--to", "target", type=click.Choice(["torch"]), required=True, help="What to write.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+def export_spec(spec: str, target: str, output: str | None) -> None:
+    """Write SPEC as a self-contained PyTorch module (needs no torch to write).
+
+    One nn.Module class per block, attributes named after the rows, forward
+    following the graph; build() returns the network. 'convcalc verify'
+    checks it against the spec.
+
+    \b
+    Example:
+        convcalc export resnet50 --to torch -o resnet50.py
+    """
+    from .bridges.torch_export import export_torch
+
+    try:
+        text = export_torch(_spec_source(spec))
+    except SpecError as error:
+        sys.exit(report_error(error, _source_of(spec)))
+    _write_output(text, output)
+
+
+@main.command("verify")
+@click.argument("spec")
+@click.option(
+    "--module",
+    "module_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A module written by 'export --to torch' (and kept beside the spec) instead of a fresh export.",
+)
+def verify_spec(spec: str, module_file: str | None) -> None:
+    """Check SPEC against PyTorch: every row's output shape, parameters and MACs.
+
+    Builds the exported module on PyTorch's meta device (no weights), runs it
+    once, and compares each row computed by a module (forward hooks,
+    torch.utils.flop_counter) and the totals. Prints the rows that differ;
+    exit 1 on any difference, 2 without torch.
+
+    \b
+    Example:
+        convcalc verify resnet50
+        convcalc verify net.yaml --module net.py
+    """
+    from .bridges import MissingDependency
+    from .bridges.torch_export import export_with_report
+    from .bridges.verify import verify_source
+
+    try:
+        text, report = export_with_report(_spec_source(spec))
+        if module_file:
+            with open(module_file, encoding="utf-8") as handle:
+                text = handle.read()
+        result = verify_source(text, report)
+    except MissingDependency as missing:
+        _stderr(f"error: {missing.message}")
+        sys.exit(EXIT_CANNOT_RUN)
+    except SpecError as error:
+        sys.exit(report_error(error, _source_of(spec)))
+    for difference in result.differences:
+        click.echo(difference.format())
+    checked = f"{result.rows_checked} rows checked ({result.rows_without_module} computed by expressions, not modules"
+    checked += f"; {result.rows_shared} by shared modules, in the totals only)" if result.rows_shared else ")"
+    if result.differences:
+        first = result.differences[0].row
+        _stderr(f"verify: {len(result.differences)} differences; the first at {first}; {checked}")
+        sys.exit(EXIT_PROBLEM)
+    click.echo(f"verify: OK: {result.params:,} parameters, {result.macs:,} MACs, {checked}")
+
+
 ZOO_HEADER = """# The convcalc zoo
 
 Classic architectures as convcalc specs, each with a header comment citing
