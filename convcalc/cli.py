@@ -88,17 +88,24 @@ def analyze_argument(spec: str, max_rows: int | None, batch: int = 1) -> Any:
     an excerpt of the text already read) and exit 1 or 2."""
     from .batch import batched
     from .engine import DEFAULT_MAX_ROWS, analyze_spec
-    from .safeio import read_spec_text
     from .spec import load_text
 
     source = None
     try:
-        target = resolve_spec_path(spec)
-        source = read_spec_text(target)
-        name = "<stdin>" if target == "-" else spec if os.path.exists(spec) else target
+        source, name = read_argument(spec)
         return batched(analyze_spec(load_text(source, name), max_rows or DEFAULT_MAX_ROWS), batch)
     except SpecError as error:
         sys.exit(report_error(error, source))
+
+
+def read_argument(spec: str) -> tuple[str, str]:
+    """The text of one spec argument (a path, a bundled name or ``-``), read once with safeio's
+    cap, and the name its diagnostics use."""
+    from .safeio import read_spec_text
+
+    target = resolve_spec_path(spec)
+    source = read_spec_text(target)
+    return source, "<stdin>" if target == "-" else spec if os.path.exists(spec) else target
 
 
 MAX_DRAWN_ROWS = 2_000
@@ -823,27 +830,11 @@ def import_model(
         sys.exit(EXIT_CANNOT_RUN)
     except SpecError as error:
         sys.exit(report_error(error))
+    from .render.escape import terminal
+
     for note in imported.notes:
-        _stderr(f"note: {note}")
-    _write_output(write_spec(imported, blocks=not flat), output)
-
-
-def _write_output(text: str, output: str | None) -> None:
-    """Text to the file ``output`` (saying so on stderr), or to stdout."""
-    if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        _stderr(f"wrote {output}")
-    else:
-        click.echo(text, nl=False)
-
-
-def _spec_source(spec: str) -> Any:
-    """A spec argument as the library takes it: a path (bundled names resolved) or stdin's text."""
-    from pathlib import Path
-
-    target = resolve_spec_path(spec)
-    return sys.stdin.read() if target == "-" else Path(target)
+        _stderr(f"note: {terminal(note)}")
+    emit(write_spec(imported, blocks=not flat), output, (model,) if model else ())
 
 
 @main.command("export")
@@ -863,11 +854,13 @@ def export_spec(spec: str, target: str, output: str | None) -> None:
     """
     from .bridges.torch_export import export_torch
 
+    source = None
     try:
-        text = export_torch(_spec_source(spec))
+        source, name = read_argument(spec)
+        text = export_torch(source, file=name)
     except SpecError as error:
-        sys.exit(report_error(error, _source_of(spec)))
-    _write_output(text, output)
+        sys.exit(report_error(error, source))
+    emit(text, output, (resolve_spec_path(spec),))
 
 
 @main.command("verify")
@@ -895,8 +888,10 @@ def verify_spec(spec: str, module_file: str | None) -> None:
     from .bridges.torch_export import export_with_report
     from .bridges.verify import verify_source
 
+    source = None
     try:
-        text, report = export_with_report(_spec_source(spec))
+        source, name = read_argument(spec)
+        text, report = export_with_report(source, file=name)
         if module_file:
             with open(module_file, encoding="utf-8") as handle:
                 text = handle.read()
@@ -905,7 +900,7 @@ def verify_spec(spec: str, module_file: str | None) -> None:
         _stderr(f"error: {missing.message}")
         sys.exit(EXIT_CANNOT_RUN)
     except SpecError as error:
-        sys.exit(report_error(error, _source_of(spec)))
+        sys.exit(report_error(error, source))
     for difference in result.differences:
         click.echo(difference.format())
     checked = f"{result.rows_checked} rows checked ({result.rows_without_module} computed by expressions, not modules"

@@ -42,8 +42,11 @@ def scalar(value: Any) -> str:
 
 
 def comment(text: str) -> str:
-    """Text safe inside a YAML comment: one line."""
-    return " ".join(text.split())
+    """Text safe inside a YAML comment: one line, control characters shown as escapes (YAML
+    refuses them even in comments)."""
+    from ..render.escape import terminal
+
+    return terminal(" ".join(text.split()))
 
 
 def reference(source: Any) -> str:
