@@ -1,7 +1,7 @@
 """``convcalc check``: analyze many specs, collect every problem, decide the exit code.
 
 Exit codes as linters use them: 0 clean; 1 an error or an exceeded budget in
-some spec (or any warning, with ``strict``); 2 the check could not run on some
+some spec (or any warning, with ``strict``; notes never fail); 2 the check could not run on some
 path (missing, unreadable). Every path is checked even after a failure.
 """
 
@@ -43,6 +43,10 @@ class FileResult:
         return [d for d in self.diagnostics if d.severity == "warning"]
 
     @property
+    def notes(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "note"]
+
+    @property
     def could_not_run(self) -> bool:
         return any(d.code in CANNOT_RUN_CODES for d in self.errors)
 
@@ -63,6 +67,10 @@ class CheckResult:
         return sum(len(f.warnings) for f in self.files)
 
     @property
+    def notes(self) -> int:
+        return sum(len(f.notes) for f in self.files)
+
+    @property
     def exit_code(self) -> int:
         if any(f.could_not_run for f in self.files):
             return EXIT_CANNOT_RUN
@@ -77,6 +85,7 @@ class CheckResult:
         return (
             f"{files}, {verdict}: {self.errors} error{'s' if self.errors != 1 else ''}, "
             f"{self.warnings} warning{'s' if self.warnings != 1 else ''}"
+            + (f", {self.notes} note{'s' if self.notes != 1 else ''}" if self.notes else "")
             + (" (--strict: warnings fail)" if self.strict and self.warnings else "")
         )
 

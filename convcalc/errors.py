@@ -39,13 +39,15 @@ NOWHERE = Position()
 
 
 class Diagnostic(FrozenRecord):
-    """A located message: an error or a warning of one row (or of the file)."""
+    """A located message of one row (or of the file), at a severity as linters have them:
+    ``error`` (the spec cannot be analyzed), ``warning`` (analyzed, but probably not what
+    was meant; fails ``check --strict``), ``note`` (worth knowing; never fails)."""
 
     __slots__ = ("severity", "code", "message", "file", "position", "row", "hint")
 
     def __init__(
         self,
-        severity: str,  # "error" | "warning"
+        severity: str,  # "error" | "warning" | "note"
         code: str,
         message: str,
         file: str = "<spec>",

@@ -152,9 +152,12 @@ class _Evaluation:
         )
         return report
 
-    def warnings(self, node: Node, found: tuple[tuple[str, str], ...]) -> tuple[Diagnostic, ...]:
+    def warnings(self, node: Node, found: tuple[tuple[str, ...], ...]) -> tuple[Diagnostic, ...]:
         path = "/".join(node.path)
-        return tuple(Diagnostic("warning", code, message, self.file, node.position, path) for code, message in found)
+        return tuple(
+            Diagnostic(item[2] if len(item) > 2 else "warning", item[0], item[1], self.file, node.position, path)
+            for item in found
+        )
 
     def outcome(self, node: Node, shapes: list[Any], fields: list[Any]) -> Any:
         rule = node.rule

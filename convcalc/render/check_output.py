@@ -33,6 +33,7 @@ def render_json(result: CheckResult) -> str:
                 "ok": not f.errors and not (result.strict and f.warnings),
                 "errors": len(f.errors),
                 "warnings": len(f.warnings),
+                "notes": len(f.notes),
                 "output_shape": list(f.report.output_shape) if f.report else None,
                 "totals": f.report.totals.to_dict() if f.report else None,
                 "budget": [
@@ -53,7 +54,12 @@ def render_json(result: CheckResult) -> str:
         "version": __version__,
         "strict": result.strict,
         "exit_code": result.exit_code,
-        "summary": {"files": len(result.files), "errors": result.errors, "warnings": result.warnings},
+        "summary": {
+            "files": len(result.files),
+            "errors": result.errors,
+            "warnings": result.warnings,
+            "notes": result.notes,
+        },
         "files": files,
     }
     return json_text(document)
@@ -75,7 +81,8 @@ def github_command(d: Diagnostic) -> str:
         properties += [f"line={d.position.line}", f"col={d.position.column}"]
     properties.append(f"title={_escape_property(f'convcalc {d.severity}[{d.code}]')}")
     message = f"{d.row}: {d.message}" if d.row else d.message
-    return f"::{d.severity} {','.join(properties)}::{_escape_data(message)}"
+    command = "notice" if d.severity == "note" else d.severity
+    return f"::{command} {','.join(properties)}::{_escape_data(message)}"
 
 
 def render_github(result: CheckResult) -> str:
@@ -103,7 +110,7 @@ def render_sarif(result: CheckResult) -> str:
         entry: dict[str, Any] = {
             "ruleId": d.code,
             "ruleIndex": codes.index(d.code),
-            "level": "error" if d.severity == "error" else "warning",
+            "level": d.severity,
             "message": {"text": f"{d.row}: {d.message}" if d.row else d.message},
             "locations": [{"physicalLocation": location}],
         }
