@@ -76,9 +76,12 @@ def check_budget(
     limits: dict[str, int | tuple[int, ...]],
     positions: dict[str, Position],
     overrides: dict[str, int] | None = None,
+    defaults: dict[str, int] | None = None,
 ) -> list[BudgetLine]:
-    """Every budget line, the command line's overrides winning over the spec's."""
-    merged: dict[str, tuple[int | tuple[int, ...], str]] = {key: (value, "spec") for key, value in limits.items()}
+    """Every budget line: the configuration's ``defaults``, the spec's limits over them,
+    the command line's overrides over both."""
+    merged: dict[str, tuple[int | tuple[int, ...], str]] = {key: (value, "config") for key, value in (defaults or {}).items()}
+    merged.update((key, (value, "spec")) for key, value in limits.items())
     for key, value in (overrides or {}).items():
         merged[key] = (value, "command line")
     return [

@@ -11,6 +11,8 @@ import fnmatch
 import os
 import re
 
+from .config import Config, find_config
+from .lint import Selection, select_report
 from .budget import BudgetLine, budget_diagnostics, check_budget
 from .engine import DEFAULT_MAX_ROWS, analyze_spec
 from .errors import CANNOT_RUN_CODES, EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEM, Diagnostic, SpecError
@@ -24,15 +26,17 @@ MAX_FILES = 100_000
 
 
 class FileResult:
-    """One checked file: its report (when it analyzed), problems and budget lines."""
+    """One checked file: its report (when it analyzed), problems and budget lines;
+    ``strict``: its configuration makes warnings fail."""
 
-    __slots__ = ("file", "report", "diagnostics", "budget")
+    __slots__ = ("file", "report", "diagnostics", "budget", "strict")
 
     def __init__(self, file: str) -> None:
         self.file = file
         self.report: Report | None = None
         self.diagnostics: list[Diagnostic] = []
         self.budget: list[BudgetLine] = []
+        self.strict = False
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -74,12 +78,15 @@ class CheckResult:
     def exit_code(self) -> int:
         if any(f.could_not_run for f in self.files):
             return EXIT_CANNOT_RUN
-        if self.errors or (self.strict and self.warnings):
+        if any(self.failed(f) for f in self.files):
             return EXIT_PROBLEM
         return EXIT_OK
 
+    def failed(self, f: FileResult) -> bool:
+        return bool(f.errors or ((self.strict or f.strict) and f.warnings))
+
     def summary(self) -> str:
-        failed = sum(1 for f in self.files if f.errors or (self.strict and f.warnings))
+        failed = sum(1 for f in self.files if self.failed(f))
         files = f"{len(self.files)} spec{'s' if len(self.files) != 1 else ''} checked"
         verdict = "all clean" if not failed else f"{failed} failed"
         return (
@@ -199,15 +206,28 @@ def _glob_regex(pattern: str) -> str:
     return "".join(out) + r"\Z"
 
 
-def check_file(path: str, overrides: dict[str, int] | None = None, max_rows: int = DEFAULT_MAX_ROWS) -> FileResult:
-    """One file's result; nothing one file does stops the others being checked."""
+def check_file(
+    path: str,
+    overrides: dict[str, int] | None = None,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    selection: Selection | None = None,
+    config: Config | None = None,
+) -> FileResult:
+    """One file's result; nothing one file does stops the others being checked.
+
+    ``config`` (found upward from the file when None) adds its ignores, its
+    selection when ``selection`` has none, its strictness and default budgets.
+    """
     result = FileResult(path)
     try:
         path_text(path)
+        if config is None:
+            config = find_config(os.getcwd() if path == "-" else path)
+        result.strict = config.strict
         if os.path.isdir(path):
             result.diagnostics.append(Diagnostic("error", "file", "no *.yaml or *.yml specs in this directory", path))
             return result
-        report = analyze_spec(load_text(read_spec_text(path), path), max_rows)
+        report = analyze_spec(load_text(read_spec_text(path), "<stdin>" if path == "-" else path), max_rows)
     except SpecError as error:
         result.diagnostics.append(error.diagnostic)
         return result
@@ -216,8 +236,10 @@ def check_file(path: str, overrides: dict[str, int] | None = None, max_rows: int
         message = f"could not be analyzed ({type(error).__name__}); please report this spec as a bug"
         result.diagnostics.append(Diagnostic("error", "internal", message, path))
         return result
-    result.report = report
-    result.budget = check_budget(report, report.budget, report.budget_positions, overrides)
+    chosen = selection or Selection()
+    chosen = Selection(chosen.ignore | config.ignore, chosen.select if chosen.select is not None else config.select)
+    result.report = select_report(report, chosen)
+    result.budget = check_budget(report, report.budget, report.budget_positions, overrides, config.budget)
     result.diagnostics += budget_diagnostics(result.budget, path)
     result.diagnostics += report.warnings
     return result
@@ -228,5 +250,21 @@ def check_paths(
     overrides: dict[str, int] | None = None,
     strict: bool = False,
     max_rows: int = DEFAULT_MAX_ROWS,
+    selection: Selection | None = None,
 ) -> CheckResult:
-    return CheckResult([check_file(path, overrides, max_rows) for path in expand_paths(arguments)], strict)
+    """Check every spec the arguments name; each file under the configuration found from its
+    folder (read once per folder)."""
+    configs: dict[str, Config] = {}
+    files = []
+    for path in expand_paths(arguments):
+        folder = os.getcwd() if path == "-" else os.path.dirname(os.path.abspath(path))
+        try:
+            if folder not in configs:
+                configs[folder] = find_config(folder)
+        except SpecError as error:
+            failed = FileResult(path)
+            failed.diagnostics.append(error.diagnostic)
+            files.append(failed)
+            continue
+        files.append(check_file(path, overrides, max_rows, selection, configs[folder]))
+    return CheckResult(files, strict)

@@ -83,9 +83,10 @@ def resolve_spec_path(spec: str) -> str:
     return spec
 
 
-def analyze_argument(spec: str, max_rows: int | None) -> Any:
+def analyze_argument(spec: str, max_rows: int | None, selection: Any = None) -> Any:
     """The report of one spec argument; on a SpecError, print it (with an excerpt of the
-    text already read) and exit 1 or 2."""
+    text already read) and exit 1 or 2. With ``selection``, the warnings and notes are
+    chosen by it and by the configuration found from the spec's folder."""
     from .engine import DEFAULT_MAX_ROWS, analyze_spec
     from .safeio import read_spec_text
     from .spec import load_text
@@ -95,7 +96,15 @@ def analyze_argument(spec: str, max_rows: int | None) -> Any:
         target = resolve_spec_path(spec)
         source = read_spec_text(target)
         name = "<stdin>" if target == "-" else spec if os.path.exists(spec) else target
-        return analyze_spec(load_text(source, name), max_rows or DEFAULT_MAX_ROWS)
+        report = analyze_spec(load_text(source, name), max_rows or DEFAULT_MAX_ROWS)
+        if selection is not None:
+            from .config import find_config
+            from .lint import Selection, select_report
+
+            config = find_config(os.getcwd() if target == "-" else target)
+            chosen = selection.select if selection.select is not None else config.select
+            report = select_report(report, Selection(selection.ignore | config.ignore, chosen))
+        return report
     except SpecError as error:
         sys.exit(report_error(error, source))
 
@@ -143,6 +152,34 @@ class Count(click.ParamType):
         if not self.minimum <= number <= MAX_INT:
             self.fail(f"{number} is not an integer from {self.minimum} to {MAX_INT:,}", param, ctx)
         return number
+
+
+def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--ignore`` and ``--select``: codes of warnings and notes, repeated or comma-separated."""
+    func = click.option(
+        "--select",
+        "select",
+        multiple=True,
+        metavar="CODE",
+        help="Show only these warning/note codes (replaces the configuration's select).",
+    )(func)
+    func = click.option(
+        "--ignore",
+        "ignore",
+        multiple=True,
+        metavar="CODE",
+        help="Never show these warning/note codes, e.g. --ignore uneven-stride (adds to the configuration's).",
+    )(func)
+    return func
+
+
+def selection_of(ignore: tuple[str, ...], select: tuple[str, ...]) -> Any:
+    from .lint import Selection, split_codes
+
+    return Selection(
+        [c for text in ignore for c in split_codes(text)],
+        [c for text in select for c in split_codes(text)] if select else None,
+    )
 
 
 POSITIVE = Count(1)
@@ -197,7 +234,17 @@ def main() -> None:
     default=None,
     help="Cap on rows a spec may expand to [default: 1,000,000].",
 )
-def analyze(spec: str, fmt: str, layout: str, depth: int | None, explain: bool, max_rows: int | None) -> None:
+@selection_options
+def analyze(
+    spec: str,
+    fmt: str,
+    layout: str,
+    depth: int | None,
+    explain: bool,
+    max_rows: int | None,
+    ignore: tuple[str, ...],
+    select: tuple[str, ...],
+) -> None:
     """Analyze SPEC: per-layer table and totals.
 
     SPEC is a YAML file, '-' for standard input, or the name of a bundled
@@ -209,7 +256,7 @@ def analyze(spec: str, fmt: str, layout: str, depth: int | None, explain: bool, 
         convcalc analyze specs/resnet50.yaml --depth 1
         convcalc analyze net.yaml --format json > report.json
     """
-    report = analyze_argument(spec, max_rows)
+    report = analyze_argument(spec, max_rows, selection_of(ignore, select))
     if fmt == "json":
         from .render.json_report import render_json
 
@@ -277,7 +324,8 @@ def _quantity(unit: str) -> Callable[[click.Context, click.Parameter, str | None
     help="text: file:line:col lines; github: workflow commands that annotate pull requests; "
     "json: the check report; sarif: SARIF 2.1.0 for code scanning.",
 )
-@click.option("--strict", is_flag=True, help="Warnings fail the check too.")
+@click.option("--strict", is_flag=True, help="Warnings fail the check too (notes never do).")
+@selection_options
 @click.option("--max-params", callback=_quantity("count"), help="Parameter budget, e.g. 25.6M (overrides the spec's).")
 @click.option("--max-macs", callback=_quantity("count"), help="MAC budget, e.g. 4.1G (overrides the spec's).")
 @click.option("--max-flops", callback=_quantity("count"), help="FLOP budget (FLOPs = 2 × MACs).")
@@ -301,12 +349,16 @@ def check(
     max_flops: int | None,
     max_memory: int | None,
     max_rows: int | None,
+    ignore: tuple[str, ...],
+    select: tuple[str, ...],
 ) -> None:
     """Check specs for CI: every error, warning and exceeded budget, one line each.
 
-    PATHS are spec files, directories (searched for *.yaml and *.yml) or
-    globs. Exit status: 0 clean; 1 an error or an exceeded budget (or any
-    warning with --strict); 2 a path could not be read.
+    PATHS are spec files, directories (searched for *.yaml and *.yml),
+    globs, or '-' for standard input. Exit status: 0 clean; 1 an error or
+    an exceeded budget (or any warning with --strict; notes never fail);
+    2 a path or the configuration could not be read. Each spec follows
+    the convcalc.toml or pyproject.toml [tool.convcalc] found upward from it.
 
     \b
     Example:
@@ -323,7 +375,7 @@ def check(
         for key, value in (("params", max_params), ("macs", max_macs), ("flops", max_flops), ("memory", max_memory))
         if value is not None
     }
-    result = check_paths(list(paths), overrides, strict, max_rows or DEFAULT_MAX_ROWS)
+    result = check_paths(list(paths), overrides, strict, max_rows or DEFAULT_MAX_ROWS, selection_of(ignore, select))
     click.echo(RENDERERS[fmt](result), nl=False)
     sys.exit(result.exit_code)
 

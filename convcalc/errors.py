@@ -13,7 +13,7 @@ from .record import FrozenRecord
 EXIT_OK, EXIT_PROBLEM, EXIT_CANNOT_RUN = 0, 1, 2
 """Exit statuses, as linters use them: clean; a problem in a spec; the command could not run."""
 
-CANNOT_RUN_CODES = frozenset({"file"})
+CANNOT_RUN_CODES = frozenset({"file", "config"})
 """Error codes that mean the spec could not be read at all (exit status 2)."""
 
 

@@ -110,6 +110,7 @@ class Graph(Record):
         "budget",
         "budget_positions",
         "input_positions",
+        "ignores",
     )
 
     def __init__(
@@ -131,6 +132,8 @@ class Graph(Record):
         self.budget: dict[str, Any] = {}
         self.budget_positions: dict[str, Position] = {}
         self.input_positions: dict[str, Position] = {}
+        self.ignores: dict[str, frozenset[str]] = {}
+        """Row path → codes its entry's ``ignore:`` key silences there and inside it."""
 
     def add(self, node: Node) -> int:
         self.nodes.append(node)

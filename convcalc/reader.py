@@ -24,6 +24,7 @@ from .layers.graph import reference
 from .loader import YMap, YNode, YScalar, YSeq, plain
 from .precheck import RowCounter, check_block_cycles
 from .references import Frame, Name, Resolver
+from .lint import CODE
 from .spec import COMMON_KEYS, COMPOSITES, BlockDef, Spec
 
 DEFAULT_MAX_ROWS = 1_000_000
@@ -64,6 +65,7 @@ class _Entry:
         "repeat",
         "trainable",
         "condition",
+        "ignore",
     )
 
     def __init__(
@@ -89,6 +91,7 @@ class _Entry:
         self.repeat: int | None = None
         self.trainable = True
         self.condition = True
+        self.ignore: frozenset[str] = frozenset()
 
 
 class Reader:
@@ -180,6 +183,8 @@ class Reader:
                 self.claim(row_name, seen, entry.position, prefix, scope)
                 before = self.row_count
                 frame.open = row_name
+                if entry.ignore:
+                    self.graph.ignores["/".join(prefix + (row_name,))] = entry.ignore
                 flow, row, inner = self.walk_entry(entry, row_name, flow, prefix, scope, frozen_here, frame)
                 frame.open = None
                 frame.define(row_name, Name(flow[0], flow[1], inner, row))
@@ -318,7 +323,7 @@ class Reader:
         return _Entry(type_name, rest, position, None, common, (node, args))
 
     def read_common(self, entry: _Entry, counters: dict[str, int], scope: _Scope, prefix: tuple[str, ...]) -> None:
-        """``name``, ``repeat``, ``trainable`` and ``if``, checked with the row's name in every message."""
+        """``name``, ``repeat``, ``trainable``, ``if`` and ``ignore``, checked with the row's name in every message."""
         common = entry.common
         kind = self.canonical(entry.type)
         tentative = f"{kind}{counters.get(kind, 0) + 1}"
@@ -335,6 +340,7 @@ class Reader:
             entry.repeat = _count_or_none("repeat", common.get("repeat"))
             entry.trainable = _flag("trainable", common.get("trainable"), True)
             entry.condition = _flag("if", common.get("if"), True, allow_int=True)
+            entry.ignore = _codes(common.get("ignore"))
         except LayerError as exc:
             raise self.error(exc.code, exc.message, entry.position, path, scope) from None
         if entry.repeat is not None and entry.repeat > self.max_rows:
@@ -850,6 +856,20 @@ def _count_or_none(key: str, node: YNode | None) -> int | None:
     if value < 1:
         raise LayerError("value", f"{key} must be a positive integer, got {value}")
     return value
+
+
+def _codes(node: YNode | None) -> frozenset[str]:
+    """``ignore:``: one code or a list of codes (lower-case words joined by '-')."""
+    if node is None:
+        return frozenset()
+    value = plain(node)
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if not isinstance(item, str) or not CODE.match(item):
+            raise LayerError(
+                "type", f"ignore takes diagnostic codes such as [uneven-stride], got {describe(item)}"
+            )
+    return frozenset(items)
 
 
 def _flag(key: str, node: YNode | None, default: bool, allow_int: bool = False) -> bool:

@@ -299,6 +299,14 @@ def _common_keys() -> dict[str, Schema]:
             "counted once, at NAME; MACs at every use.",
             "anyOf": [{"type": "string", "minLength": 1}, ref("param")],
         },
+        "ignore": {
+            "description": "Diagnostic codes (warnings and notes) silenced on this entry's rows, "
+            "every row inside it included: ignore: [uneven-stride].",
+            "anyOf": [
+                {"type": "string", "pattern": "^[a-z][a-z0-9-]*$"},
+                {"type": "array", "items": {"type": "string", "pattern": "^[a-z][a-z0-9-]*$"}},
+            ],
+        },
     }
     if tuple(keys) != tuple(COMMON_KEYS):
         raise SchemaError(f"spec.COMMON_KEYS is {COMMON_KEYS}; convcalc.schema describes {tuple(keys)}")

@@ -36,7 +36,7 @@ TOP_LEVEL_KEYS = (
 )
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
 COMPOSITES = ("sequence", "parallel", "residual")
-COMMON_KEYS = ("name", "repeat", "trainable", "if", "from", "share")
+COMMON_KEYS = ("name", "repeat", "trainable", "if", "from", "share", "ignore")
 BLOCK_KEYS = ("params", "layers", "description", "inputs", "output")
 BUDGET_KEYS = {
     "params": "count",
@@ -101,6 +101,7 @@ class Spec(Record):
         "duplicated",
         "inputs",
         "outputs",
+        "line_ignores",
     )
 
     def __init__(
@@ -132,6 +133,8 @@ class Spec(Record):
         """The network's inputs: name, shape, where written."""
         self.outputs = outputs if outputs is not None else []
         """The ``outputs:`` references as written (empty: the last top-level entry)."""
+        self.line_ignores: dict[int, frozenset[str]] = {}
+        """Line → codes an inline ``# convcalc: ignore[...]`` comment silences there."""
 
     @property
     def dtype_bytes(self) -> int:
@@ -401,8 +404,12 @@ def read_spec(root: YNode, file: str = "<spec>", duplicated: list[YMap] | None =
 
 
 def load_text(text: str, file: str = "<spec>") -> Spec:
+    from .lint import inline_ignores
+
     root, duplicated = load_document(text, file)
-    return read_spec(root, file, duplicated)
+    spec = read_spec(root, file, duplicated)
+    spec.line_ignores = inline_ignores(text)
+    return spec
 
 
 def load_data(data: Any, file: str = "<spec>") -> Spec:
