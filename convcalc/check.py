@@ -15,7 +15,7 @@ from .config import Config, find_config
 from .lint import Selection, select_report
 from .budget import BudgetLine, budget_diagnostics, check_budget
 from .engine import DEFAULT_MAX_ROWS, analyze_spec
-from .errors import CANNOT_RUN_CODES, EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEM, Diagnostic, SpecError
+from .errors import CANNOT_RUN_CODES, EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEM, Diagnostic, SpecError, all_diagnostics
 from .report import Report
 from .safeio import path_text, read_spec_text
 from .spec import load_text
@@ -229,7 +229,7 @@ def check_file(
             return result
         report = analyze_spec(load_text(read_spec_text(path), "<stdin>" if path == "-" else path), max_rows)
     except SpecError as error:
-        result.diagnostics.append(error.diagnostic)
+        result.diagnostics += all_diagnostics(error)
         return result
     except (RecursionError, MemoryError, ValueError, OverflowError) as error:
         # A last line of defence: this file gets the error, the other files their results.

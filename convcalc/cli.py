@@ -27,20 +27,22 @@ def _stderr(text: str) -> None:
 
 
 def report_error(error: SpecError, source: str | None = None) -> int:
-    """Print a SpecError as ``file:line:col: error[code]: row: message``; return the exit code.
+    """Print a SpecError (each of its errors) as ``file:line:col: error[code]: row: message``;
+    return the exit code.
 
     On a terminal the offending source line follows, with a caret; ``source``
     is the text already read (never read again).
     """
+    from .errors import all_diagnostics
     from .render.escape import diagnostic_line
 
-    diagnostic = error.diagnostic
-    _stderr(diagnostic_line(diagnostic))
-    if source is not None and sys.stderr.isatty():
-        excerpt = source_excerpt(diagnostic, source)
-        if excerpt:
-            _stderr(excerpt)
-    return EXIT_CANNOT_RUN if diagnostic.code in CANNOT_RUN_CODES else EXIT_PROBLEM
+    for diagnostic in all_diagnostics(error):
+        _stderr(diagnostic_line(diagnostic))
+        if source is not None and sys.stderr.isatty():
+            excerpt = source_excerpt(diagnostic, source)
+            if excerpt:
+                _stderr(excerpt)
+    return EXIT_CANNOT_RUN if error.diagnostic.code in CANNOT_RUN_CODES else EXIT_PROBLEM
 
 
 def source_excerpt(diagnostic: Diagnostic, source: str) -> str:

@@ -92,6 +92,8 @@ class LayerError(ConvcalcError):
         self.code = code
         self.message = message
         self.hint = hint
+        self.others: list[LayerError] = []
+        """More errors found with this one (the other bad args of one entry)."""
 
 
 class SpecError(ConvcalcError):
@@ -117,3 +119,51 @@ class SpecError(ConvcalcError):
         hint: str = "",
     ) -> SpecError:
         return cls(Diagnostic("error", code, message, file, position, row, hint))
+
+
+MAX_ERRORS = 50
+"""Most errors one spec reports; past it the analysis stops."""
+
+
+class SpecErrors(SpecError):
+    """Several errors of one spec, sorted by position. ``diagnostic`` is the first (the
+    one a single-error caller sees), ``diagnostics`` all of them."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__(diagnostics[0])
+        self.diagnostics = diagnostics
+
+
+class Problems:
+    """The errors found so far while reading and evaluating one spec.
+
+    An error at a position and code already noted (an entry of a block used
+    several times) is noted once. The :data:`MAX_ERRORS`-th ends the analysis.
+    """
+
+    def __init__(self) -> None:
+        self.found: list[Diagnostic] = []
+        self.seen: set[tuple[int, int, str, str]] = set()
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def record(self, error: SpecError) -> None:
+        d = error.diagnostic
+        key = (d.position.line, d.position.column, d.code, d.message.partition(" (in block ")[0])
+        if key not in self.seen:
+            self.seen.add(key)
+            self.found.append(d)
+        if len(self.found) >= MAX_ERRORS:
+            raise self.error()
+
+    def error(self) -> SpecError:
+        ordered = sorted(self.found, key=lambda d: (d.position.line, d.position.column))
+        if len(ordered) == 1:
+            return SpecError(ordered[0])
+        return SpecErrors(ordered)
+
+
+def all_diagnostics(error: SpecError) -> list[Diagnostic]:
+    """Every diagnostic an error carries (one, or a :class:`SpecErrors`' several)."""
+    return list(error.diagnostics) if isinstance(error, SpecErrors) else [error.diagnostic]

@@ -19,7 +19,7 @@ from typing import Any
 
 from .args import MAX_INT
 from .errors import Diagnostic, LayerError, SpecError
-from .graph import GROUP, INPUT, Graph, Node
+from .graph import FAILED, GROUP, INPUT, Graph, Node
 from .receptive import ReceptiveField
 from .report import Report, Row
 
@@ -65,11 +65,20 @@ class _Evaluation:
         rows: list[Row | None] = []
         row_of = [-1] * count
         alive = peak = 0
+        problems = graph.problems
+        poisoned = [False] * count if problems or any(node.kind == FAILED for node in nodes) else None
         for index, node in enumerate(nodes):
             kind = node.kind
             if kind == GROUP:
                 row_of[index] = len(rows)
                 rows.append(None)
+                continue
+            if poisoned is not None and (
+                kind == FAILED
+                or any(poisoned[t] for t in node.inputs)
+                or (node.like >= 0 and poisoned[node.like])
+            ):
+                poisoned[index] = True
                 continue
             if kind == INPUT:
                 shape = node.args["shape"]
@@ -81,7 +90,15 @@ class _Evaluation:
                 if readers[index] == 0:
                     alive -= nbytes
                 continue
-            outcome = self.outcome(node, shapes, fields)
+            try:
+                outcome = self.outcome(node, shapes, fields)
+            except SpecError as error:
+                # Noted; what reads this node is not evaluated, everything else is.
+                problems.record(error)
+                if poisoned is None:
+                    poisoned = [False] * count
+                poisoned[index] = True
+                continue
             shape = shapes[index] = outcome.shape
             fields[index] = outcome.rf
             nbytes = sizes[index] = prod(shape) * element
@@ -104,7 +121,10 @@ class _Evaluation:
             own[index] = params
             explain = outcome.explain
             if node.share >= 0:
-                self.check_share(node, index, shapes, own)
+                try:
+                    self.check_share(node, index, shapes, own)
+                except SpecError as error:
+                    problems.record(error)
                 explain = _shared_explain(explain, "/".join(self.graph.nodes[node.share].path), params)
                 params = 0
             row_of[index] = len(rows)
@@ -130,6 +150,8 @@ class _Evaluation:
                     node.linked,
                 )
             )
+        if problems:
+            raise problems.error()
         unused = self.unused(read, outputs)
         self.close_groups(rows, row_of, shapes, fields, unused)
         for tensor, where in unused.items():

@@ -17,8 +17,8 @@ from typing import Any
 
 from . import expr
 from .args import MAX_INT, check_args, describe, is_int, suggest, yaml_text
-from .errors import LayerError, Position, SpecError
-from .graph import GROUP, LAYER, Graph, Node
+from .errors import LayerError, Position, Problems, SpecError
+from .graph import FAILED, GROUP, LAYER, Graph, Node
 from .layers import RULES, LayerRule
 from .layers.graph import reference
 from .loader import YMap, YNode, YScalar, YSeq, plain
@@ -108,6 +108,8 @@ class Reader:
         # its key names alive, so that no id in a key can be reused by another node.
         self.static: dict[int, tuple[YNode, bool]] = {}
         self.entries: dict[tuple[int, tuple[int, ...]], tuple[Any, _Entry]] = {}
+        self.problems = Problems()
+        """The entries' own errors, noted while reading goes on (see :meth:`recover`)."""
         self.args: dict[tuple[str, str], dict[str, Any]] = {}
         """Checked args by type and args as written: equal layers share one (read-only) dict."""
 
@@ -140,6 +142,7 @@ class Reader:
                 graph.add_output(found.tensor, plain(node))
         else:
             graph.add_output(flow[0], "/".join(flow[1]))
+        graph.problems = self.problems
         return graph
 
     def check_size(self) -> None:
@@ -169,34 +172,81 @@ class Reader:
         seen: set[str] = set()
         for index, node in enumerate(items.items):
             frame.index = index
-            entry = self.read_entry(node, scope, prefix)
+            try:
+                flow = self.walk_item(node, flow, prefix, scope, frozen, frame, counters, seen)
+            except SpecError as error:
+                flow = self.recover(error, node, flow, prefix, frame)
+        return flow
+
+    def recover(
+        self,
+        error: SpecError,
+        node: YNode,
+        flow: Flow,
+        prefix: tuple[str, ...],
+        frame: Frame,
+    ) -> Flow:
+        """Note an entry's own error and go on reading: the entry becomes a failed node,
+        whose output nothing evaluates (so no error follows from it). Other errors, and the
+        error past :data:`MAX_ERRORS`, end the reading."""
+        if error.code not in RECOVERABLE:
+            raise error
+        self.problems.record(error)
+        frame.open = None
+        parts = error.diagnostic.row.split("/")
+        name = parts[len(prefix)] if len(parts) > len(prefix) and parts[len(prefix)] else "?"
+        path = prefix + (name,)
+        index = len(self.nodes)
+        self.nodes.append(Node(FAILED, "failed", path, node.pos, inputs=(flow[0],), row=False))
+        if name not in frame.names:
+            frame.define(name, Name(index, path, None, -1))
+        return (index, path)
+
+    def walk_item(
+        self,
+        node: YNode,
+        flow: Flow,
+        prefix: tuple[str, ...],
+        scope: _Scope,
+        frozen: bool,
+        frame: Frame,
+        counters: dict[str, int],
+        seen: set[str],
+    ) -> Flow:
+        """One entry of a list, read and walked: the flow after it."""
+        entry = self.read_entry(node, scope, prefix)
+        try:
             self.read_common(entry, counters, scope, prefix)
-            if not entry.condition:
-                continue
+        except SpecError:
             kind = self.canonical(entry.type)
-            counters[kind] = counters.get(kind, 0) + 1
-            name = entry.name if entry.name is not None else f"{kind}{counters[kind]}"
-            frozen_here = frozen or not entry.trainable
-            copies = entry.repeat or 1
-            for copy in range(1, copies + 1):
-                row_name = name if entry.repeat is None else f"{name}.{copy}"
-                self.claim(row_name, seen, entry.position, prefix, scope)
-                before = self.row_count
-                frame.open = row_name
-                if entry.ignore:
-                    self.graph.ignores["/".join(prefix + (row_name,))] = entry.ignore
-                flow, row, inner = self.walk_entry(entry, row_name, flow, prefix, scope, frozen_here, frame)
-                frame.open = None
-                frame.define(row_name, Name(flow[0], flow[1], inner, row))
-                activation = entry.args.entries.get("activation") if entry.type in RULES else None
-                if activation is not None:
-                    flow = self.walk_activation(
-                        activation, entry, row_name, counters, copy, flow, prefix, scope, frozen_here, seen, frame
-                    )
-                if copy == 1 and copies > 1:
-                    self.check_repeat(self.row_count - before, copies, entry.position, prefix + (row_name,), scope)
-            if entry.repeat is not None:
-                frame.define(name, frame.names[f"{name}.{copies}"], alias=True)
+            counters[kind] = counters.get(kind, 0) + 1  # the next entries keep their names
+            raise
+        if not entry.condition:
+            return flow
+        kind = self.canonical(entry.type)
+        counters[kind] = counters.get(kind, 0) + 1
+        name = entry.name if entry.name is not None else f"{kind}{counters[kind]}"
+        frozen_here = frozen or not entry.trainable
+        copies = entry.repeat or 1
+        for copy in range(1, copies + 1):
+            row_name = name if entry.repeat is None else f"{name}.{copy}"
+            self.claim(row_name, seen, entry.position, prefix, scope)
+            before = self.row_count
+            frame.open = row_name
+            if entry.ignore:
+                self.graph.ignores["/".join(prefix + (row_name,))] = entry.ignore
+            flow, row, inner = self.walk_entry(entry, row_name, flow, prefix, scope, frozen_here, frame)
+            frame.open = None
+            frame.define(row_name, Name(flow[0], flow[1], inner, row))
+            activation = entry.args.entries.get("activation") if entry.type in RULES else None
+            if activation is not None:
+                flow = self.walk_activation(
+                    activation, entry, row_name, counters, copy, flow, prefix, scope, frozen_here, seen, frame
+                )
+            if copy == 1 and copies > 1:
+                self.check_repeat(self.row_count - before, copies, entry.position, prefix + (row_name,), scope)
+        if entry.repeat is not None:
+            frame.define(name, frame.names[f"{name}.{copies}"], alias=True)
         return flow
 
     def canonical(self, type_name: str) -> str:
@@ -478,7 +528,12 @@ class Reader:
         try:
             args = self.checked_args(rule, entry, path, scope)
         except LayerError as exc:
-            raise self.error(exc.code, exc.message, entry.position, path, scope) from None
+            first = self.error(exc.code, exc.message, entry.position, path, scope)
+            if exc.others:  # noted in their order, first included (recover() notes it once)
+                self.problems.record(first)
+                for other in exc.others:
+                    self.problems.record(self.error(other.code, other.message, entry.position, path, scope))
+            raise first from None
         like = -1
         if args.get("like") is not None:
             like = self.names.lookup(args["like"], frame, entry.position, path, scope, "like", flows[0]).tensor
@@ -781,6 +836,26 @@ class Reader:
         )
         self.nodes.append(node)
         return len(self.nodes) - 1, path
+
+
+RECOVERABLE = frozenset(
+    {
+        "unknown-key",
+        "missing-key",
+        "type",
+        "value",
+        "unknown-type",
+        "entry",
+        "duplicate-key",
+        "duplicate-name",
+        "expression",
+        "block-param",
+        "reference",
+        "from",
+        "share",
+    }
+)
+"""Errors of one entry alone: reading goes on after them (every other error ends it)."""
 
 
 def _hint(text: str) -> str:

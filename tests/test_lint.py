@@ -193,3 +193,93 @@ def test_a_broken_config_cannot_run(tmp_path: Path) -> None:
     code, out = run("check", path)
     assert code == 2
     assert "error[config]: unknown key 'strikt' (did you mean 'strict'?)" in out
+
+
+# --- every error of a file in one run -------------------------------------------------------
+
+SIX_MISTAKES = """\
+input: [3, 32, 32]
+layers:
+  - conv: {filter: 6, kernel: 5}
+  - relu: {inplace: true}
+  - maxpool: {kernel: two}
+  - conv: {filters: 16, kernal: 5}
+  - fc: {units: -3}
+  - softmax: {dim: 1, axis: 2}
+"""
+
+
+def test_six_mistakes_on_six_lines_in_one_run(tmp_path: Path) -> None:
+    path = write(tmp_path, "six.yaml", SIX_MISTAKES)
+    code, out = run("check", path)
+    assert code == 1
+    errors = [line for line in out.splitlines() if ": error[" in line]
+    assert [line.split(":")[1] for line in errors] == ["3", "4", "5", "6", "7", "8"], out
+    assert errors[0] == f"{path}:3:5: error[unknown-key]: conv1: unknown key 'filter' for conv (did you mean 'filters'?)"
+    assert "6 errors" in out
+    # analyze prints the same six lines on standard error
+    result = CliRunner().invoke(main, ["analyze", path])
+    assert result.exit_code == 1
+    assert [line for line in result.stderr.splitlines() if ": error[" in line] == errors
+    # the library raises one SpecError: the first diagnostic, and all of them
+    try:
+        convcalc.analyze(SIX_MISTAKES)
+    except convcalc.SpecError as error:
+        assert error.diagnostic.position.line == 3
+        assert [d.position.line for d in error.diagnostics] == [3, 4, 5, 6, 7, 8]  # type: ignore[attr-defined]
+    else:
+        raise AssertionError("no error")
+
+
+def test_every_bad_key_of_one_entry() -> None:
+    try:
+        convcalc.analyze("input: [3, 32, 32]\nlayers:\n  - conv: {filter: 6, kernal: 5}\n")
+    except convcalc.SpecError as error:
+        messages = [d.message for d in error.diagnostics]  # type: ignore[attr-defined]
+    assert messages == [
+        "unknown key 'filter' for conv (did you mean 'filters'?)",
+        "unknown key 'kernal' for conv (did you mean 'kernel'?)",
+    ]  # no "conv needs 'filters'": the hint already says it
+
+
+def errors_of(text: str) -> list[tuple[int, str, str]]:
+    try:
+        convcalc.analyze(text)
+    except convcalc.SpecError as error:
+        found = getattr(error, "diagnostics", [error.diagnostic])
+        return [(d.position.line, d.code, d.row) for d in found]
+    return []
+
+
+def test_what_reads_a_failed_row_is_not_evaluated() -> None:
+    # conv1 fails; fc1 reads it and is not evaluated (its input is unknown), so no error follows from it.
+    assert errors_of("input: [3, 8, 8]\nlayers:\n  - conv: {filters: 4, kernal: 3}\n  - fc: {units: 10}\n") == [
+        (3, "unknown-key", "conv1")
+    ]
+
+
+def test_the_walk_continues_where_the_failed_output_is_not_needed() -> None:
+    text = (
+        "input: [3, 8, 8]\nlayers:\n"
+        "  - parallel:\n      branches:\n"
+        "        - - conv: {filters: 4, kernel: 9}\n"  # kernel larger than the input: evaluation error
+        "        - - conv: {filters: 4, kernel: 3, padding: 1}\n"
+        "          - conv: {filters: 4, kernel: 11}\n"  # another, in the other branch
+        "  - conv: {filters: 4, kernel: 3, groups: 3}\n"  # reads the failed merge: not evaluated
+    )
+    assert [(line, code) for line, code, _ in errors_of(text)] == [(5, "kernel-size"), (7, "kernel-size")]
+
+
+def test_an_error_in_a_block_used_three_times_is_reported_once() -> None:
+    text = (
+        "input: [3, 8, 8]\nblocks:\n  b:\n    layers:\n      - conv: {filters: 4, kernal: 3}\n"
+        "layers:\n  - b\n  - b\n  - b\n"
+    )
+    assert [(line, code) for line, code, _ in errors_of(text)] == [(5, "unknown-key")]
+
+
+def test_errors_are_capped_at_50() -> None:
+    text = "input: [3, 8, 8]\nlayers:\n" + "".join(f"  - relu: {{bad{i}: 1}}\n" for i in range(80))
+    found = errors_of(text)
+    assert len(found) == 50
+    assert [line for line, _, _ in found] == list(range(3, 53))
