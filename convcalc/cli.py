@@ -453,6 +453,8 @@ def convolution_options(kernel_required: bool) -> Callable[[Callable[..., Any]],
     default=None,
     help="Solve for the paddings and strides that give this output size.",
 )
+@click.option("--channels", type=POSITIVE, default=None, help="Input channels C: adds the volume and parameters.")
+@click.option("--filters", type=POSITIVE, default=None, help="Filters K (output channels), with --channels.")
 def conv(
     size: str,
     kernel: str,
@@ -462,26 +464,39 @@ def conv(
     transposed: bool,
     output_padding: str,
     target: int | None,
+    channels: int | None,
+    filters: int | None,
 ) -> None:
     """Work one convolution through: the formula, the numbers, the result.
 
     SIZE is the input size: 7, or one per dimension, 7x5 or 8x16x16. For a
     stride that doesn't fit, says what was floored, which input rows are
     never read, and the paddings, strides and input sizes that fit exactly.
+    With --channels C and --filters K, SIZE 32 is a 32×32 image (the
+    slides' W×H×C volume) and the output volume and the parameters,
+    (F·F·C + 1)·K, are worked through too.
 
     \b
     Example:
+        convcalc conv 32 --channels 3 --filters 10 --kernel 5 --padding 2
         convcalc conv 7 --kernel 3 --stride 3
         convcalc conv 7 --kernel 3 --stride 2 --padding 1
         convcalc conv 224 --kernel 7 --stride 2 --padding same
         convcalc conv 3 --kernel 3 --stride 2 --padding 1 --transposed --output-padding 1
         convcalc conv 32 --kernel 5 --target 16
     """
-    from .teach import ConvSetting, explain_conv, explain_target, resolve_pad
+    from .teach import ConvSetting, channels_last_hint, explain_conv, explain_target, explain_volume, resolve_pad
 
     if kernel is None:  # click 8.5 no longer enforces required=True on an option whose default is None
         raise click.UsageError("conv needs --kernel, e.g. convcalc conv 7 --kernel 3")
+    if (channels is None) != (filters is None):
+        raise click.UsageError("--channels and --filters go together, e.g. --channels 3 --filters 10")
     sizes = _dims(size, "SIZE")
+    if channels is not None and len(sizes) == 1:
+        sizes = sizes * 2  # an image: the slides' square W×H
+    hint = channels_last_hint(sizes) if channels is None else ""
+    if hint:
+        _stderr(hint)
     if not 1 <= len(sizes) <= 3 or any(v < 1 for v in sizes):
         raise click.BadParameter("SIZE is 1 to 3 positive numbers, like 7 or 7x5", param_hint="SIZE")
     ndim = len(sizes)
@@ -514,6 +529,9 @@ def conv(
     ]
     for line in explain_conv(settings):
         click.echo(line)
+    if channels is not None and filters is not None and all(c.output >= 1 for c in settings):
+        for line in explain_volume(settings, channels, filters):
+            click.echo(line)
     if any(c.output < 1 for c in settings):
         sys.exit(EXIT_PROBLEM)
 
