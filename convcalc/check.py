@@ -219,25 +219,25 @@ def check_file(
     selection when ``selection`` has none, its strictness and default budgets.
     """
     result = FileResult(path)
+    chosen = selection or Selection()
     try:
         path_text(path)
         if config is None:
             config = find_config(os.getcwd() if path == "-" else path)
         result.strict = config.strict
+        chosen = Selection(chosen.ignore | config.ignore, chosen.select if chosen.select is not None else config.select)
         if os.path.isdir(path):
             result.diagnostics.append(Diagnostic("error", "file", "no *.yaml or *.yml specs in this directory", path))
             return result
         report = analyze_spec(load_text(read_spec_text(path), "<stdin>" if path == "-" else path), max_rows)
     except SpecError as error:
-        result.diagnostics += all_diagnostics(error)
+        result.diagnostics += chosen.filter(all_diagnostics(error))
         return result
     except (RecursionError, MemoryError, ValueError, OverflowError) as error:
         # A last line of defence: this file gets the error, the other files their results.
         message = f"could not be analyzed ({type(error).__name__}); please report this spec as a bug"
         result.diagnostics.append(Diagnostic("error", "internal", message, path))
         return result
-    chosen = selection or Selection()
-    chosen = Selection(chosen.ignore | config.ignore, chosen.select if chosen.select is not None else config.select)
     result.report = select_report(report, chosen)
     result.budget = check_budget(report, report.budget, report.budget_positions, overrides, config.budget)
     result.diagnostics += budget_diagnostics(result.budget, path)

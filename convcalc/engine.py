@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .evaluate import evaluate
 from .graph import Graph
-from .lint import suppress
+from .errors import SpecErrors
+from .lint import silenced, suppress
 from .loader import duplicate_error
 from .reader import DEFAULT_MAX_ROWS, MAX_DEPTH, read_graph
 from .report import Report
@@ -18,7 +19,11 @@ def analyze_spec(spec: Spec, max_rows: int = DEFAULT_MAX_ROWS) -> Report:
     """Read the spec into a graph and evaluate it (the cycle collector paused meanwhile: no cycles are made)."""
     with paused_gc():
         graph = read_graph(spec, max_rows)
-        report = evaluate(graph)
+        try:
+            report = evaluate(graph)
+        except SpecErrors as error:
+            error.diagnostics = [d for d in error.diagnostics if not silenced(d, spec.line_ignores)]
+            raise
     if spec.duplicated:
         raise duplicate_error(spec.duplicated[0], spec.file)
     suppress(report, graph.ignores, spec.line_ignores)

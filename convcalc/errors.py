@@ -126,11 +126,12 @@ MAX_ERRORS = 50
 
 
 class SpecErrors(SpecError):
-    """Several errors of one spec, sorted by position. ``diagnostic`` is the first (the
-    one a single-error caller sees), ``diagnostics`` all of them."""
+    """Several diagnostics of one spec, sorted by position. ``diagnostic`` is the first
+    error (the one a single-error caller sees), ``diagnostics`` all of them: the errors,
+    and the warnings found before them that explain them (an input read channels first)."""
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
-        super().__init__(diagnostics[0])
+        super().__init__(next(d for d in diagnostics if d.severity == "error"))
         self.diagnostics = diagnostics
 
 
@@ -157,8 +158,8 @@ class Problems:
         if len(self.found) >= MAX_ERRORS:
             raise self.error()
 
-    def error(self) -> SpecError:
-        ordered = sorted(self.found, key=lambda d: (d.position.line, d.position.column))
+    def error(self, warnings: list[Diagnostic] | None = None) -> SpecError:
+        ordered = sorted([*self.found, *(warnings or ())], key=lambda d: (d.position.line, d.position.column))
         if len(ordered) == 1:
             return SpecError(ordered[0])
         return SpecErrors(ordered)

@@ -151,11 +151,13 @@ class _Evaluation:
                 )
             )
         if problems:
-            raise problems.error()
+            raise problems.error(graph.warnings)
         unused = self.unused(read, outputs)
         self.close_groups(rows, row_of, shapes, fields, unused)
         for tensor, where in unused.items():
             self.warn_unused(rows, row_of, tensor, where)
+        if graph.warnings and rows and rows[0] is not None:
+            rows[0].warnings = tuple(graph.warnings) + rows[0].warnings
         report = Report(
             name=graph.name,
             file=graph.file,

@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from .args import check_args
-from .errors import NOWHERE, LayerError, Position, Problems
+from .errors import NOWHERE, Diagnostic, LayerError, Position, Problems
 from .layers import RULES, LayerRule
 from .record import Record
 
@@ -114,6 +114,7 @@ class Graph(Record):
         "input_positions",
         "ignores",
         "problems",
+        "warnings",
     )
 
     def __init__(
@@ -137,6 +138,8 @@ class Graph(Record):
         self.input_positions: dict[str, Position] = {}
         self.problems: Problems = Problems()
         """Errors noted while reading; evaluation adds its own and raises them all."""
+        self.warnings: list[Diagnostic] = []
+        """Warnings of the spec's top level (``layout``), shown on the first row."""
         self.ignores: dict[str, frozenset[str]] = {}
         """Row path → codes its entry's ``ignore:`` key silences there and inside it."""
 

@@ -82,6 +82,11 @@ def _entry_silences(diagnostic: Diagnostic, entries: dict[str, frozenset[str]]) 
     return False
 
 
+def silenced(diagnostic: Diagnostic, lines: dict[int, frozenset[str]]) -> bool:
+    """An inline ``# convcalc: ignore[...]`` comment on the diagnostic's line names its code."""
+    return silenceable(diagnostic) and diagnostic.code in lines.get(diagnostic.position.line, ())
+
+
 def suppress(
     report: Report, entries: dict[str, frozenset[str]], lines: dict[int, frozenset[str]]
 ) -> None:
@@ -93,10 +98,7 @@ def suppress(
             row.warnings = tuple(
                 d
                 for d in row.warnings
-                if not (
-                    silenceable(d)
-                    and (d.code in lines.get(d.position.line, ()) or _entry_silences(d, entries))
-                )
+                if not (silenced(d, lines) or (silenceable(d) and _entry_silences(d, entries)))
             )
 
 

@@ -143,6 +143,7 @@ class Reader:
         else:
             graph.add_output(flow[0], "/".join(flow[1]))
         graph.problems = self.problems
+        graph.warnings = list(spec.warnings)
         return graph
 
     def check_size(self) -> None:

@@ -40,7 +40,7 @@ from .layers.conv import _activation_arg, _groups_arg
 from .layers.graph import reference
 from .layers.pool import _output_arg
 from .layers.reshape import _channel_range
-from .spec import BUDGET_KEYS, COMMON_KEYS, COMPOSITES, DTYPE_BYTES, FORMAT_VERSION, TOP_LEVEL_KEYS
+from .spec import LAYOUTS, BUDGET_KEYS, COMMON_KEYS, COMPOSITES, DTYPE_BYTES, FORMAT_VERSION, TOP_LEVEL_KEYS
 from .units import _BYTE_MULTIPLIERS, _MULTIPLIERS
 
 MAX_INT = A.MAX_INT
@@ -526,7 +526,7 @@ def _budget() -> Schema:
 def _input() -> Schema:
     return {
         "description": "The input: {channels: C, size: N} (2-D, N×N), size: [L], [H, W] or [D, H, W]; "
-        "or a list [C, L], [C, H, W], [C, D, H, W], channels first.",
+        "or a list [C, L], [C, H, W], [C, D, H, W], channels first; or {shape: [H, W, C], layout: hwc}.",
         "anyOf": [
             {
                 "type": "object",
@@ -541,6 +541,25 @@ def _input() -> Schema:
                     },
                 },
                 "required": ["channels", "size"],
+                "additionalProperties": False,
+            },
+            {
+                "type": "object",
+                "properties": {
+                    "shape": {
+                        "description": "The input's dimensions in the order layout names.",
+                        "type": "array",
+                        "minItems": 2,
+                        "maxItems": 4,
+                        "items": ref("positive-integer"),
+                    },
+                    "layout": {
+                        "description": "chw: channels first (PyTorch, the default); hwc: channels last "
+                        "(Keras/TensorFlow). cl/lc and cdhw/dhwc for 1-D and 3-D inputs.",
+                        "enum": list(LAYOUTS),
+                    },
+                },
+                "required": ["shape"],
                 "additionalProperties": False,
             },
             {"type": "array", "minItems": 2, "maxItems": 4, "items": ref("positive-integer")},

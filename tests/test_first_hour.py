@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
+import convcalc
+
 from convcalc.cli import main
 
 
@@ -40,3 +42,60 @@ def test_the_slides_hwc_notation_is_warned_about() -> None:
         result.stderr
     )
     assert "note:" not in run("conv", "8x16x16", "-k", "3").stderr  # a real 3-D input
+
+
+# --- channels-last inputs ------------------------------------------------------------------
+
+
+def test_a_channels_last_list_warns_layout_with_both_readings() -> None:
+    report = convcalc.analyze("input: [224, 224, 3]\nlayers:\n  - conv: {filters: 6, kernel: 3, padding: 1}\n")
+    [warning] = report.warnings
+    assert (warning.severity, warning.code, warning.row) == ("warning", "layout", "input")
+    assert (warning.position.line, warning.position.column) == (1, 8)
+    assert "224 channels of 224×3" in warning.message
+    assert "224×224 with 3 channels" in warning.message
+    assert "input: {shape: [224, 224, 3], layout: hwc}" in warning.message
+    assert report.rows[0].output_shape == (6, 224, 3)  # still read as written, channels first
+
+
+def test_layout_hwc_reads_it_right() -> None:
+    report = convcalc.analyze(
+        "input: {shape: [224, 224, 3], layout: hwc}\nlayers:\n  - conv: {filters: 6, kernel: 5}\n"
+    )
+    assert report.input_shape == (3, 224, 224)
+    assert report.rows[0].output_shape == (6, 220, 220)
+    assert report.rows[0].params == (5 * 5 * 3 + 1) * 6
+    assert report.warnings == []
+    chw = convcalc.analyze("input: {shape: [3, 32, 32], layout: chw}\nlayers:\n  - relu\n")
+    assert chw.input_shape == (3, 32, 32) and chw.warnings == []
+    assert convcalc.analyze("input: {shape: [7, 2], layout: lc}\nlayers:\n  - relu\n").input_shape == (2, 7)
+
+
+def test_no_layout_warning_for_channels_first_lists() -> None:
+    for shape in ("[3, 224, 224]", "[64, 56, 56]", "[1, 28, 28]", "[16, 32, 4]"):
+        assert convcalc.analyze(f"input: {shape}\nlayers:\n  - relu\n").warnings == [], shape
+
+
+def test_the_layout_warning_shows_even_when_an_error_follows(tmp_path) -> None:  # noqa: ANN001
+    path = tmp_path / "s.yaml"
+    path.write_text("input: [224, 224, 3]\nlayers:\n  - conv: {filters: 6, kernel: 5}\n", encoding="utf-8")
+    result = run("check", str(path))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"{path}:1:8: warning[layout]: input: ")
+    assert lines[1].startswith(f"{path}:3:5: error[kernel-size]: conv1: kernel 5 is larger")
+
+
+def test_bad_layouts_are_errors() -> None:
+    for text, code in (
+        ("input: {shape: [224, 224, 3], layout: nhwc}", "value"),
+        ("input: {layout: hwc}", "missing-key"),
+        ("input: {shape: [3, 8, 8], layout: cl}", "value"),
+        ("input: {shape: 8, layout: hwc}", "type"),
+    ):
+        try:
+            convcalc.analyze(text + "\nlayers:\n  - relu\n")
+        except convcalc.SpecError as error:
+            assert error.diagnostic.code == code, (text, error)
+        else:
+            raise AssertionError(text)
