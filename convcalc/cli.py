@@ -97,7 +97,12 @@ def analyze_argument(spec: str, max_rows: int | None, selection: Any = None) -> 
     try:
         target = resolve_spec_path(spec)
         source = read_spec_text(target)
-        name = "<stdin>" if target == "-" else spec if os.path.exists(spec) else target
+        if target == "-" or os.path.exists(spec):
+            name = "<stdin>" if target == "-" else spec
+        else:
+            from .bundled import bundled_label
+
+            name = bundled_label(spec)
         report = analyze_spec(load_text(source, name), max_rows or DEFAULT_MAX_ROWS)
         if selection is not None:
             from .config import find_config

@@ -99,3 +99,66 @@ def test_bad_layouts_are_errors() -> None:
             assert error.diagnostic.code == code, (text, error)
         else:
             raise AssertionError(text)
+
+
+# --- the Python API ----------------------------------------------------------------------
+
+
+def test_bundled_names_in_the_library() -> None:
+    report = convcalc.analyze("alexnet")
+    assert report.totals.params == 62_378_344  # as tests/test_published.py pins it
+    assert report.file == "alexnet (bundled)"
+    assert convcalc.load("resnet18").file == "resnet18 (bundled)"
+
+
+def test_bundled_specs_are_shown_by_name_in_the_cli() -> None:
+    result = run("analyze", "alexnet", "--format", "json")
+    assert '"file": "alexnet (bundled)"' in result.output
+    assert "site-packages" not in result.output and "/specs/" not in result.output
+
+
+def test_render_every_format_as_the_cli_writes_it() -> None:
+    report = convcalc.analyze("lenet5")
+    for fmt in ("table", "markdown", "json", "csv", "html"):
+        cli = run("analyze", "lenet5", "--format", fmt).output
+        assert convcalc.render(report, fmt) == cli, fmt
+    try:
+        convcalc.render(report, "yaml")
+    except ValueError as error:
+        assert "format is one of table, markdown, json, csv, html" in str(error)
+    else:
+        raise AssertionError("no error")
+
+
+def test_compare_from_python() -> None:
+    comparison = convcalc.compare("resnet18", "resnet50")
+    assert repr(comparison) == "Comparison(['ResNet-18 (torchvision)', 'ResNet-50 (torchvision)'], 87 row lines)"
+    assert [m.values for m in comparison.metrics if m.key == "params"] == [(11_689_512, 25_557_032)]
+    assert convcalc.render(comparison, "markdown") == run("compare", "resnet18", "resnet50", "--format", "markdown").output
+    import convcalc.compare as module  # the submodule of the same name stays callable
+
+    assert repr(module(convcalc.analyze("lenet5"), "alexnet")).startswith("Comparison(['LeNet-5'")
+
+
+def test_clean_reprs() -> None:
+    report = convcalc.analyze("alexnet")
+    assert repr(report.row("conv1")) == "Row('conv1', conv, output 96×55×55, params 34,944, MACs 105,415,200)"
+    assert "function" not in repr(report.rows) and "<" not in repr(report.rows[0])
+
+
+def test_public_surface_is_documented() -> None:
+    for name in convcalc.__all__:
+        if name != "__version__":
+            assert getattr(convcalc, name).__doc__, name
+
+
+def test_a_report_displays_as_an_html_table_in_ipython() -> None:
+    import pytest
+
+    formatters = pytest.importorskip("IPython.core.formatters")
+    data, _ = formatters.DisplayFormatter().format(convcalc.analyze("lenet5"))
+    html = data["text/html"]
+    assert html.startswith("<div class=convcalc>") and "<table class=rows>" in html
+    assert "C1" in html and "156" in html  # LeNet-5's C1: 6·(5·5·1 + 1) = 156 parameters
+    assert data["text/markdown"].startswith("### LeNet-5")
+    assert data["text/plain"] == "Report('LeNet-5', 11 rows, output (10,))"

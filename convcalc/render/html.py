@@ -97,6 +97,21 @@ def render_html(
     return _page(f"convcalc: {report.name}", "\n".join(body))
 
 
+def render_html_fragment(report: Report, layout: str = "hwc", depth: int | None = None) -> str:
+    """The rows, totals and warnings as an HTML fragment (no page, no styles): for Jupyter."""
+    body = [
+        f"<div class=convcalc><p><b>{escape(report.name)}</b> · input {shape_text(report.input_shape, layout)}"
+        f" · {report.dtype}</p>",
+        _rows_table(report, layout, depth, False),
+        _totals(report, layout),
+    ]
+    if report.warnings:
+        items = "".join(f"<li>{escape(w.format())}</li>" for w in report.warnings)
+        body.append(f"<ul class=warnings>{items}</ul>")
+    body.append("</div>")
+    return "\n".join(body)
+
+
 def render_compare_html(comparison: Comparison, layout: str = "hwc") -> str:
     from .compare_output import facts
 

@@ -172,6 +172,16 @@ def wants_color(stream: TextIO) -> bool:
     return bool(isatty and isatty())
 
 
+def plain_report(report: Report, layout: str = "hwc", depth: int | None = None, explain: bool = False) -> str:
+    """Table, totals and warnings as plain text (rich is not imported)."""
+    title = f"{terminal(report.name)}  ·  input {shape_text(report.input_shape, layout)}  ·  {report.dtype}"
+    columns, lines = table_lines(report, layout, depth, explain)
+    parts = [plain_table(columns, lines, title), "\n", _plain_totals(totals_rows(report, layout))]
+    if report.warnings:
+        parts += ["\n", *(diagnostic_line(w) + "\n" for w in report.warnings)]
+    return "".join(parts)
+
+
 def print_report(
     report: Report,
     file: TextIO | None = None,
@@ -183,14 +193,11 @@ def print_report(
     """Table, totals and warnings. On a terminal, styled by rich, with counts in K/M/G
     when exact ones don't fit; elsewhere plain text, never cut, and rich is not imported."""
     stream = file if file is not None else sys.stdout
+    if not wants_color(stream):
+        stream.write(plain_report(report, layout, depth, explain))
+        return
     title = f"{terminal(report.name)}  ·  input {shape_text(report.input_shape, layout)}  ·  {report.dtype}"
     columns, lines = table_lines(report, layout, depth, explain)
-    if not wants_color(stream):
-        parts = [plain_table(columns, lines, title), "\n", _plain_totals(totals_rows(report, layout))]
-        if report.warnings:
-            parts += ["\n", *(diagnostic_line(w) + "\n" for w in report.warnings)]
-        stream.write("".join(parts))
-        return
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
