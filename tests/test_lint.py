@@ -283,3 +283,68 @@ def test_errors_are_capped_at_50() -> None:
     found = errors_of(text)
     assert len(found) == 50
     assert [line for line, _, _ in found] == list(range(3, 53))
+
+
+# --- SARIF, validated against the SARIF 2.1.0 schema ------------------------------------------
+
+SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
+
+
+def sarif_of(*paths: str) -> dict:  # type: ignore[type-arg]
+    code, out = run("check", "--format", "sarif", *paths)
+    return json.loads(out)
+
+
+def test_sarif_validates_against_the_2_1_0_schema(tmp_path: Path) -> None:
+    import jsonschema
+
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    paths = [
+        write(tmp_path, "six.yaml", SIX_MISTAKES),
+        write(tmp_path, "my net #1.yaml", TWO_WARNED),
+        write(tmp_path, "n.yaml", PADDING_ONLY),
+        str(tmp_path / "missing.yaml"),  # a file-level error: no line
+    ]
+    document = sarif_of(*paths)
+    jsonschema.Draft4Validator(schema).validate(document)
+    [run_] = document["runs"]
+    rules = run_["tool"]["driver"]["rules"]
+    used = {r["ruleId"] for r in run_["results"]}
+    assert {rule["id"] for rule in rules} == used
+    assert {"unknown-key", "type", "value", "uneven-stride", "unused", "file"} <= used
+    for rule in rules:  # what GitHub code scanning shows for a rule
+        assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
+        assert rule["help"]["text"] and rule["help"]["markdown"]
+        assert "convcalc diagnostic" not in rule["shortDescription"]["text"], rule["id"]  # no placeholder
+    for result in run_["results"]:
+        region = result["locations"][0]["physicalLocation"]["region"]
+        assert region["startLine"] >= 1 and region["startColumn"] >= 1
+        assert len(result["partialFingerprints"]["convcalcDiagnostic/v1"]) == 32
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run_["results"]}
+    assert any(uri.endswith("/my%20net%20%231.yaml") for uri in uris), uris
+    assert all(uri.startswith("file:///") for uri in uris)  # tmp_path is absolute
+
+
+def test_sarif_relative_uri_and_stable_fingerprints(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "a b.yaml", TWO_WARNED)
+    first = sarif_of("a b.yaml")["runs"][0]["results"]
+    assert first[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "a%20b.yaml"
+    # a line added above moves the regions, not the fingerprints
+    write(tmp_path, "a b.yaml", "# a comment\n" + TWO_WARNED)
+    moved = sarif_of("a b.yaml")["runs"][0]["results"]
+    assert [r["partialFingerprints"] for r in moved] == [r["partialFingerprints"] for r in first]
+    assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in moved] == [
+        r["locations"][0]["physicalLocation"]["region"]["startLine"] + 1 for r in first
+    ]
+
+
+def test_every_documented_code_has_a_rule() -> None:
+    import re
+
+    from convcalc.rules import RULES
+
+    docs = (Path(__file__).parent.parent / "docs" / "spec-format.md").read_text(encoding="utf-8")
+    table = docs.split("## Error and warning codes", 1)[1].split("\n## ", 1)[0]
+    codes = {code for line in table.splitlines() if line.startswith("| `") for code in re.findall(r"`([a-z0-9-]+)`", line.split("|")[1])}
+    assert codes - set(RULES) == set()
