@@ -310,9 +310,11 @@ def _quantity(unit: str) -> Callable[[click.Context, click.Parameter, str | None
     def convert(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
         if value is None:
             return None
-        from .units import parse_quantity
+        from .units import parse_quantity, unit_required
 
         try:
+            if unit == "bytes":
+                unit_required(value)
             return parse_quantity(value, unit)
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
@@ -383,6 +385,9 @@ def check(
         if value is not None
     }
     result = check_paths(list(paths), overrides, strict, max_rows or DEFAULT_MAX_ROWS, selection_of(ignore, select))
+    from .launch import STATUS_IF_PIPE_CLOSES
+
+    STATUS_IF_PIPE_CLOSES[0] = result.exit_code
     click.echo(RENDERERS[fmt](result), nl=False)
     sys.exit(result.exit_code)
 

@@ -112,7 +112,7 @@ def _codes(table: dict[str, Any], key: str, path: str) -> frozenset[str] | None:
 def read_config(table: dict[str, Any], path: str) -> Config:
     from .args import suggest
     from .spec import BUDGET_KEYS
-    from .units import parse_quantity
+    from .units import parse_quantity, unit_required
 
     for key in table:
         if key not in KEYS:
@@ -130,6 +130,8 @@ def read_config(table: dict[str, Any], path: str) -> Config:
         if unit is None or unit == "shape":
             raise SpecError.at("config", f"budget: {key!r} is no budget a configuration can set", file=path)
         try:
+            if unit == "bytes":
+                unit_required(value)
             budget[key] = parse_quantity(value, unit)
         except ValueError as exc:
             raise SpecError.at("config", f"budget {key}: {exc}", file=path) from None

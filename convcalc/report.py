@@ -102,6 +102,11 @@ class Row(Record):
         return len(self.path) - 1
 
     @property
+    def frozen(self) -> bool:
+        """Some of its parameters are frozen (``trainable: false``)."""
+        return self.trainable_params < self.params
+
+    @property
     def flops(self) -> int:
         return 2 * self.macs
 
@@ -122,6 +127,7 @@ class Row(Record):
             "output_shape": list(self.output_shape),
             "params": self.params,
             "trainable_params": self.trainable_params,
+            "frozen": self.frozen,
             "buffers": self.buffers,
             "macs": self.macs,
             "flops": self.flops,

@@ -162,3 +162,61 @@ def test_a_report_displays_as_an_html_table_in_ipython() -> None:
     assert "C1" in html and "156" in html  # LeNet-5's C1: 6·(5·5·1 + 1) = 156 parameters
     assert data["text/markdown"].startswith("### LeNet-5")
     assert data["text/plain"] == "Report('LeNet-5', 11 rows, output (10,))"
+
+
+# --- a frozen marker per row, in every format ------------------------------------------------
+
+FROZEN = (
+    "input: [3, 8, 8]\nlayers:\n"
+    "  - conv: {filters: 4, kernel: 3, trainable: false}\n"
+    "  - conv: {filters: 4, kernel: 3}\n"
+)
+
+
+def test_frozen_rows_are_marked_in_every_format() -> None:
+    report = convcalc.analyze(FROZEN)
+    assert [row.frozen for row in report.rows] == [True, False]
+    assert "conv1 (frozen)" in convcalc.render(report, "table")
+    assert "conv2 (frozen)" not in convcalc.render(report, "table")
+    assert "conv1 (frozen)" in convcalc.render(report, "markdown")
+    assert "conv1 (frozen)" in convcalc.render(report, "html")
+    import json
+
+    rows = json.loads(convcalc.render(report, "json"))["rows"]
+    assert [row["frozen"] for row in rows] == [True, False]
+    assert rows == [row.to_dict() for row in report.rows]
+    csv_lines = convcalc.render(report, "csv").splitlines()
+    assert csv_lines[0].endswith(",frozen")
+    assert [line.rsplit(",", 1)[1] for line in csv_lines[1:]] == ["yes", ""]
+
+
+# --- small things ------------------------------------------------------------------------
+
+
+def test_check_reads_standard_input() -> None:
+    result = run("check", "-", input="input: [1, 7, 7]\nlayers:\n  - conv: {filters: 1, kernel: 3, stride: 3}\n")
+    assert result.exit_code == 0
+    assert result.output.startswith("<stdin>:3:5: warning[uneven-stride]: conv1: ")
+
+
+def test_a_byte_budget_needs_a_unit() -> None:
+    result = run("check", "lenet5", "--max-memory", "120")
+    assert result.exit_code == 2
+    assert "a byte budget needs a unit: 120MB, 120MiB, or 120B for bytes" in result.output
+
+
+def test_a_closed_pipe_is_not_a_spec_problem() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.argv = ['convcalc'] + sys.argv[1:]\n"
+        "from convcalc.launch import main\nmain()\n"
+    )
+    for args, status in ((["list"], 0), (["analyze", "resnet152"], 0)):
+        listing = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert listing.stdout is not None
+        listing.stdout.readline()
+        listing.stdout.close()  # as `| head -1` does
+        listing.wait(timeout=60)
+        assert listing.returncode == status, (args, listing.stderr.read() if listing.stderr else b"")

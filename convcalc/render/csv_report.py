@@ -30,6 +30,7 @@ HEADER = (
     "warnings",
     "inputs",
     "output",
+    "frozen",
 )
 
 
@@ -65,6 +66,7 @@ def render_csv(report: Report, layout: str = "hwc", depth: int | None = None, ex
                     len(row.warnings),
                     ";".join(row.input_paths),
                     row.path_text if row.path_text in outputs else "",
+                    "yes" if row.frozen else "",
                     *extra,
                 )
             )

@@ -6,7 +6,7 @@ from ..compare import Comparison, labels_of
 from ..explain import by_row
 from ..report import Report
 from ..units import human, human_bytes
-from .common import jump_text, output_items, reads_text, rf_text, shape_text, visible_rows
+from .common import frozen_text, jump_text, output_items, reads_text, rf_text, shape_text, visible_rows
 from .escape import xml as escape
 
 STYLE = """
@@ -47,7 +47,7 @@ def _rows_table(report: Report, layout: str, depth: int | None, explain: bool) -
         classes = " ".join(c for c in ("composite" if not row.leaf else "", "warned" if row.warnings else "") if c)
         indent = f' style="padding-left:{0.6 + 1.2 * row.depth:.1f}rem"'
         lines.append(
-            f'<tr class="{classes}" data-path="{escape(row.path_text)}"><td{indent}>{escape(row.name + reads_text(row))}</td>'
+            f'<tr class="{classes}" data-path="{escape(row.path_text)}"><td{indent}>{escape(row.name + frozen_text(row) + reads_text(row))}</td>'
             f"<td>{escape(row.type)}</td><td class=num>{shape_text(row.output_shape, layout)}</td>"
             f"<td class=num>{row.params:,}</td><td class=num>{row.macs:,}</td>"
             f"<td class=num>{human_bytes(row.activation_bytes)}</td>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..explain import by_row
 from ..report import Report
 from ..units import human, human_bytes
-from .common import jump_text, reads_text, rf_text, shape_text, visible_rows
+from .common import frozen_text, jump_text, reads_text, rf_text, shape_text, visible_rows
 from .escape import diagnostic_line, markdown
 
 
@@ -20,7 +20,7 @@ def render_markdown(report: Report, layout: str = "hwc", depth: int | None = Non
     ]
     for row in visible_rows(report, depth):
         name = "&nbsp;&nbsp;" * row.depth + markdown(row.name)
-        flag = (" ⚠" if row.warnings else "") + markdown(reads_text(row))
+        flag = frozen_text(row) + (" ⚠" if row.warnings else "") + markdown(reads_text(row))
         kind = markdown(row.type)
         lines.append(
             f"| {name}{flag} | {kind} | {shape_text(row.output_shape, layout)} | {row.params:,} | {row.macs:,} "

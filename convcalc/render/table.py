@@ -18,7 +18,7 @@ from ..explain import by_row
 from ..record import FrozenRecord
 from ..report import Report
 from ..units import human, human_bytes
-from .common import jump_text, output_items, reads_text, rf_text, shape_text, visible_rows
+from .common import frozen_text, jump_text, output_items, reads_text, rf_text, shape_text, visible_rows
 from .escape import diagnostic_line, terminal
 
 
@@ -64,7 +64,11 @@ def table_lines(
     worked = by_row(report) if explain else {}
     for row in visible_rows(report, depth):
         cells = (
-            "  " * row.depth + terminal(row.name) + (" ⚠" if row.warnings else "") + terminal(reads_text(row)),
+            "  " * row.depth
+            + terminal(row.name)
+            + frozen_text(row)
+            + (" ⚠" if row.warnings else "")
+            + terminal(reads_text(row)),
             terminal(row.type),
             shape_text(row.output_shape, layout),
             count(row.params) if row.params else "–",
