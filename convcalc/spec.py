@@ -468,10 +468,26 @@ def read_spec(root: YNode, file: str = "<spec>", duplicated: list[YMap] | None =
 def load_text(text: str, file: str = "<spec>") -> Spec:
     from .lint import inline_ignores
 
-    root, duplicated = load_document(text, file)
+    yaml11: list[tuple[Position, str, Any]] = []
+    root, duplicated = load_document(text, file, yaml11)
     spec = read_spec(root, file, duplicated)
     spec.line_ignores = inline_ignores(text)
+    spec.warnings += [yaml11_note(position, written, value, file) for position, written, value in yaml11[:MAX_NOTES]]
     return spec
+
+
+MAX_NOTES = 50
+"""Most yaml-1.1 notes one spec gets."""
+
+
+def yaml11_note(position: Position, written: str, value: Any, file: str) -> Diagnostic:
+    """A note suggesting the portable spelling of a YAML 1.1-only value."""
+    portable = ("true" if value else "false") if isinstance(value, bool) else repr(value)
+    message = (
+        f"{written!r} is read as {portable} here (YAML 1.1) but differently by YAML 1.2 editors and "
+        f"schema tools; write {portable}"
+    )
+    return Diagnostic("note", "yaml-1.1", message, file, position, "")
 
 
 def load_data(data: Any, file: str = "<spec>") -> Spec:

@@ -220,3 +220,36 @@ def test_a_closed_pipe_is_not_a_spec_problem() -> None:
         listing.stdout.close()  # as `| head -1` does
         listing.wait(timeout=60)
         assert listing.returncode == status, (args, listing.stderr.read() if listing.stderr else b"")
+
+
+# --- YAML 1.1-only spellings get a note -------------------------------------------------------
+
+
+def test_yaml_1_1_spellings_get_a_note_with_the_portable_one() -> None:
+    text = (
+        "input: [3, 8, 8]\nlayers:\n"
+        "  - conv: {filters: 1_024, kernel: 3, bias: yes}\n"
+        "  - bn: {affine: off}\n"
+        "  - conv: {filters: 8, kernel: 1, stride: 1:00, padding: 0}\n"
+    )
+    try:
+        report = convcalc.analyze(text)
+    except convcalc.SpecError as error:
+        raise AssertionError(error) from None
+    notes = [
+        (w.position.line, w.severity, w.code, w.message.split(";")[1].strip())
+        for w in report.warnings
+        if w.code == "yaml-1.1"
+    ]
+    assert notes == [
+        (3, "note", "yaml-1.1", "write 1024"),
+        (3, "note", "yaml-1.1", "write true"),
+        (4, "note", "yaml-1.1", "write false"),
+        (5, "note", "yaml-1.1", "write 60"),
+    ]
+    assert report.rows[0].params == 1024 * 3 * 3 * 3 + 1024  # still read as YAML 1.1 reads it
+
+
+def test_portable_spellings_and_quoted_strings_get_no_note() -> None:
+    text = 'input: [3, 8, 8]\nname: "yes"\nlayers:\n  - conv: {filters: 1024, kernel: 3, bias: true}\n  - bn: {affine: false}\n'
+    assert convcalc.analyze(text).warnings == []
