@@ -133,6 +133,17 @@ def emit(text: str, output: str | None = None, inputs: tuple[str, ...] = ()) -> 
     _stderr(f"wrote {output}")
 
 
+def complete_spec(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of a SPEC: the bundled names that start with what was typed, and the
+    shell's own file completion (so ``analyze res<TAB>`` offers resnet18 and ./results/)."""
+    from click.shell_completion import CompletionItem
+
+    from .bundled import bundled_specs
+
+    names = [CompletionItem(name) for name in bundled_specs() if name.startswith(incomplete)]
+    return [*names, CompletionItem(incomplete, type="file")]
+
+
 FORMATS = ("table", "json", "csv", "markdown", "html")
 
 
@@ -229,7 +240,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("spec")
+@click.argument("spec", shell_complete=complete_spec)
 @output_options
 @click.option("--depth", type=NATURAL, default=None, help="Show rows down to this depth (0 = top level).")
 @click.option(
@@ -323,7 +334,7 @@ def _quantity(unit: str) -> Callable[[click.Context, click.Parameter, str | None
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option(
     "--format",
     "fmt",
@@ -582,7 +593,7 @@ def rf(layers: tuple[str, ...]) -> None:
 
 
 @main.command("compare")
-@click.argument("specs", nargs=-1, required=True)
+@click.argument("specs", nargs=-1, required=True, shell_complete=complete_spec)
 @output_options
 @click.option(
     "--depth",
@@ -633,7 +644,7 @@ def _padding_value(text: str) -> Any:
 
 
 @main.command()
-@click.argument("target")
+@click.argument("target", shell_complete=complete_spec)
 @click.argument("size", required=False)
 @convolution_options(kernel_required=False)
 @click.option(

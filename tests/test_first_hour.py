@@ -253,3 +253,20 @@ def test_yaml_1_1_spellings_get_a_note_with_the_portable_one() -> None:
 def test_portable_spellings_and_quoted_strings_get_no_note() -> None:
     text = 'input: [3, 8, 8]\nname: "yes"\nlayers:\n  - conv: {filters: 1024, kernel: 3, bias: true}\n  - bn: {affine: false}\n'
     assert convcalc.analyze(text).warnings == []
+
+
+# --- shell completion: files and bundled names ------------------------------------------------
+
+
+def test_completion_offers_bundled_names_and_files() -> None:
+    from click.shell_completion import ShellComplete
+
+    from convcalc.cli import main as cli
+
+    complete = ShellComplete(cli, {}, "convcalc", "_CONVCALC_COMPLETE")
+    items = complete.get_completions(["analyze"], "res")
+    plain = [item.value for item in items if item.type == "plain"]
+    assert plain == ["resnet152", "resnet18", "resnet50"]
+    assert [(item.value, item.type) for item in items if item.type != "plain"] == [("res", "file")]
+    assert {item.type for item in complete.get_completions(["check"], "sp")} == {"file"}
+    assert "alexnet" in [item.value for item in complete.get_completions(["compare", "vgg16"], "alex")]
