@@ -94,6 +94,11 @@ class CheckResult:
             f"{self.warnings} warning{'s' if self.warnings != 1 else ''}"
             + (f", {self.notes} note{'s' if self.notes != 1 else ''}" if self.notes else "")
             + (" (--strict: warnings fail)" if self.strict and self.warnings else "")
+            + (
+                " (strict in the configuration: warnings fail)"
+                if not self.strict and any(f.strict and f.warnings for f in self.files)
+                else ""
+            )
         )
 
 

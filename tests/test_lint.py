@@ -159,6 +159,7 @@ def test_config_found_from_a_nested_folder(tmp_path: Path) -> None:
     code, out = run("check", path)
     assert code == 1, out
     assert "warning[unused]" in out and "uneven-stride" not in out
+    assert out.strip().endswith("1 failed: 0 errors, 1 warning (strict in the configuration: warnings fail)")
     # analyze follows it too
     out = run("analyze", path)[1]
     assert "warning[unused]" in out and "uneven-stride" not in out
