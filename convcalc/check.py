@@ -7,15 +7,16 @@ path (missing, unreadable). Every path is checked even after a failure.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 
-from .config import Config, find_config
-from .lint import Selection, select_report
+from .batch import batched
 from .budget import BudgetLine, budget_diagnostics, check_budget
+from .config import Config, find_config
 from .engine import DEFAULT_MAX_ROWS, analyze_spec
 from .errors import CANNOT_RUN_CODES, EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEM, Diagnostic, SpecError, all_diagnostics
+from .lint import Selection, select_report
+from .optimizers import DEFAULT_OPTIMIZER
 from .report import Report
 from .safeio import path_text, read_spec_text
 from .spec import load_text
@@ -215,10 +216,13 @@ def check_file(
     path: str,
     overrides: dict[str, int] | None = None,
     max_rows: int = DEFAULT_MAX_ROWS,
+    batch: int = 1,
+    optimizer: str = DEFAULT_OPTIMIZER,
     selection: Selection | None = None,
     config: Config | None = None,
 ) -> FileResult:
-    """One file's result; nothing one file does stops the others being checked.
+    """One file's result, at ``batch`` (budget lines: see convcalc.budget); nothing one file
+    does stops the others being checked.
 
     ``config`` (found upward from the file when None) adds its ignores, its
     selection when ``selection`` has none, its strictness and default budgets.
@@ -234,7 +238,9 @@ def check_file(
         if os.path.isdir(path):
             result.diagnostics.append(Diagnostic("error", "file", "no *.yaml or *.yml specs in this directory", path))
             return result
-        report = analyze_spec(load_text(read_spec_text(path), "<stdin>" if path == "-" else path), max_rows)
+        report = batched(
+            analyze_spec(load_text(read_spec_text(path), "<stdin>" if path == "-" else path), max_rows), batch
+        )
     except SpecError as error:
         result.diagnostics += chosen.filter(all_diagnostics(error))
         return result
@@ -244,7 +250,7 @@ def check_file(
         result.diagnostics.append(Diagnostic("error", "internal", message, path))
         return result
     result.report = select_report(report, chosen)
-    result.budget = check_budget(report, report.budget, report.budget_positions, overrides, config.budget)
+    result.budget = check_budget(report, report.budget, report.budget_positions, overrides, optimizer, config.budget)
     result.diagnostics += budget_diagnostics(result.budget, path)
     result.diagnostics += report.warnings
     return result
@@ -255,6 +261,8 @@ def check_paths(
     overrides: dict[str, int] | None = None,
     strict: bool = False,
     max_rows: int = DEFAULT_MAX_ROWS,
+    batch: int = 1,
+    optimizer: str = DEFAULT_OPTIMIZER,
     selection: Selection | None = None,
 ) -> CheckResult:
     """Check every spec the arguments name; each file under the configuration found from its
@@ -271,5 +279,5 @@ def check_paths(
             failed.diagnostics.append(error.diagnostic)
             files.append(failed)
             continue
-        files.append(check_file(path, overrides, max_rows, selection, configs[folder]))
+        files.append(check_file(path, overrides, max_rows, batch, optimizer, selection, configs[folder]))
     return CheckResult(files, strict)

@@ -85,10 +85,11 @@ def resolve_spec_path(spec: str) -> str:
     return spec
 
 
-def analyze_argument(spec: str, max_rows: int | None, selection: Any = None) -> Any:
-    """The report of one spec argument; on a SpecError, print it (with an excerpt of the
-    text already read) and exit 1 or 2. With ``selection``, the warnings and notes are
-    chosen by it and by the configuration found from the spec's folder."""
+def analyze_argument(spec: str, max_rows: int | None, batch: int = 1, selection: Any = None) -> Any:
+    """The report of one spec argument, for ``batch`` samples; on a SpecError, print it (with
+    an excerpt of the text already read) and exit 1 or 2. With ``selection``, the warnings and
+    notes are chosen by it and by the configuration found from the spec's folder."""
+    from .batch import batched
     from .engine import DEFAULT_MAX_ROWS, analyze_spec
     from .safeio import read_spec_text
     from .spec import load_text
@@ -103,7 +104,7 @@ def analyze_argument(spec: str, max_rows: int | None, selection: Any = None) -> 
             from .bundled import bundled_label
 
             name = bundled_label(spec)
-        report = analyze_spec(load_text(source, name), max_rows or DEFAULT_MAX_ROWS)
+        report = batched(analyze_spec(load_text(source, name), max_rows or DEFAULT_MAX_ROWS), batch)
         if selection is not None:
             from .config import find_config
             from .lint import Selection, select_report
@@ -114,6 +115,19 @@ def analyze_argument(spec: str, max_rows: int | None, selection: Any = None) -> 
         return report
     except SpecError as error:
         sys.exit(report_error(error, source))
+
+
+MAX_DRAWN_ROWS = 2_000
+"""Most top-level rows drawn as SVG (``draw``, and the HTML report's figure, left out past it):
+100,000 relus would make an 80 MB drawing."""
+
+
+def _top_level(report: Any) -> int:
+    return sum(1 for row in report.rows if row.depth == 0)
+
+
+def _drawable(report: Any) -> bool:
+    return _top_level(report) <= MAX_DRAWN_ROWS
 
 
 def emit(text: str, output: str | None = None, inputs: tuple[str, ...] = ()) -> None:
@@ -223,6 +237,40 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def batch_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--batch",
+        type=POSITIVE,
+        default=1,
+        show_default=True,
+        help="Samples per pass: MACs, activation and peak memory scale with it; parameters don't.",
+    )(func)
+
+
+def optimizer_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    from .optimizers import DEFAULT_OPTIMIZER, OPTIMIZER_STATES
+
+    return click.option(
+        "--optimizer",
+        type=click.Choice(list(OPTIMIZER_STATES)),
+        default=DEFAULT_OPTIMIZER,
+        show_default=True,
+        help=help,
+    )
+
+
+def training_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = optimizer_option(
+        "Optimizer state for training memory: sgd none, momentum 1, adam/adamw 2 copies of the trainable params."
+    )(func)
+    func = click.option(
+        "--training",
+        is_flag=True,
+        help="Add backward MACs, saved activations and training memory (params + grads + optimizer + saved).",
+    )(func)
+    return func
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="convcalc")
 def main() -> None:
@@ -252,6 +300,8 @@ def main() -> None:
     default=None,
     help="Cap on rows a spec may expand to [default: 1,000,000].",
 )
+@batch_option
+@training_options
 @selection_options
 def analyze(
     spec: str,
@@ -260,42 +310,53 @@ def analyze(
     depth: int | None,
     explain: bool,
     max_rows: int | None,
+    batch: int,
+    training: bool,
+    optimizer: str,
     ignore: tuple[str, ...],
     select: tuple[str, ...],
 ) -> None:
     """Analyze SPEC: per-layer table and totals.
 
     SPEC is a YAML file, '-' for standard input, or the name of a bundled
-    spec (see 'convcalc list').
+    spec (see 'convcalc list'). With --training, the cost of a training
+    step too.
 
     \b
     Example:
         convcalc analyze alexnet
         convcalc analyze specs/resnet50.yaml --depth 1
         convcalc analyze net.yaml --format json > report.json
+        convcalc analyze resnet50 --training --batch 32 --optimizer adamw --depth 0
     """
-    report = analyze_argument(spec, max_rows, selection_of(ignore, select))
+    report = analyze_argument(spec, max_rows, batch, selection_of(ignore, select))
+    cost = None
+    if training:
+        from .training import training_cost
+
+        cost = training_cost(report, optimizer)
     if fmt == "json":
         from .render.json_report import render_json
 
-        click.echo(render_json(report, explain), nl=False)
+        click.echo(render_json(report, explain, cost), nl=False)
     elif fmt == "csv":
         from .render.csv_report import render_csv
 
-        click.echo(render_csv(report, layout, depth, explain), nl=False)
+        click.echo(render_csv(report, layout, depth, explain, cost), nl=False)
     elif fmt == "markdown":
         from .render.markdown import render_markdown
 
-        click.echo(render_markdown(report, layout, depth, explain), nl=False)
+        click.echo(render_markdown(report, layout, depth, explain, cost), nl=False)
     elif fmt == "html":
         from .draw import draw_report
         from .render.html import render_html
 
-        click.echo(render_html(report, layout, depth, explain, drawing=draw_report(report, depth=0)), nl=False)
+        drawing = draw_report(report, depth=0) if _drawable(report) else None
+        click.echo(render_html(report, layout, depth, explain, drawing=drawing, training=cost), nl=False)
     else:
         from .render.table import print_report
 
-        print_report(report, layout=layout, depth=depth, explain=explain)
+        print_report(report, layout=layout, depth=depth, explain=explain, training=cost)
 
 
 @main.command("list")
@@ -355,11 +416,19 @@ def _quantity(unit: str) -> Callable[[click.Context, click.Parameter, str | None
     help="Memory budget: parameter bytes + peak activation bytes, e.g. 120MB or 1GiB.",
 )
 @click.option(
+    "--max-training-memory",
+    callback=_quantity("bytes"),
+    help="Training memory budget: params + gradients + optimizer state + saved activations, e.g. 16GB.",
+)
+@click.option("--max-backward-macs", callback=_quantity("count"), help="Backward-pass MAC budget, e.g. 8.2G.")
+@click.option(
     "--max-rows",
     type=POSITIVE,
     default=None,
     help="Cap on rows a spec may expand to [default: 1,000,000].",
 )
+@batch_option
+@optimizer_option("The optimizer whose state training-memory budgets count (a spec's budget may name its own).")
 def check(
     paths: tuple[str, ...],
     fmt: str,
@@ -368,7 +437,11 @@ def check(
     max_macs: int | None,
     max_flops: int | None,
     max_memory: int | None,
+    max_training_memory: int | None,
+    max_backward_macs: int | None,
     max_rows: int | None,
+    batch: int,
+    optimizer: str,
     ignore: tuple[str, ...],
     select: tuple[str, ...],
 ) -> None:
@@ -385,17 +458,24 @@ def check(
         convcalc check specs/
         convcalc check 'models/**/*.yaml' --max-params 25.6M --strict
         convcalc check specs/ --format github
+        convcalc check resnet50.yaml --batch 32 --max-training-memory 16GB
     """
     from .check import check_paths
     from .engine import DEFAULT_MAX_ROWS
     from .render.check_output import RENDERERS
 
-    overrides = {
-        key: value
-        for key, value in (("params", max_params), ("macs", max_macs), ("flops", max_flops), ("memory", max_memory))
-        if value is not None
-    }
-    result = check_paths(list(paths), overrides, strict, max_rows or DEFAULT_MAX_ROWS, selection_of(ignore, select))
+    limits = (
+        ("params", max_params),
+        ("macs", max_macs),
+        ("flops", max_flops),
+        ("memory", max_memory),
+        ("training_memory", max_training_memory),
+        ("backward_macs", max_backward_macs),
+    )
+    overrides = {key: value for key, value in limits if value is not None}
+    result = check_paths(
+        list(paths), overrides, strict, max_rows or DEFAULT_MAX_ROWS, batch, optimizer, selection_of(ignore, select)
+    )
     from .launch import STATUS_IF_PIPE_CLOSES
 
     STATUS_IF_PIPE_CLOSES[0] = result.exit_code
@@ -602,7 +682,18 @@ def rf(layers: tuple[str, ...]) -> None:
     help="Compare rows down to this depth [default: as deep as keeps each spec within 100 rows].",
 )
 @click.option("--max-rows", type=POSITIVE, default=None, help="Cap on rows a spec may expand to.")
-def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int | None, max_rows: int | None) -> None:
+@batch_option
+@training_options
+def compare_specs(
+    specs: tuple[str, ...],
+    fmt: str,
+    layout: str,
+    depth: int | None,
+    max_rows: int | None,
+    batch: int,
+    training: bool,
+    optimizer: str,
+) -> None:
     """Compare architectures side by side: totals with ratios, then rows.
 
     The first spec is the baseline ("3.15× fewer MACs" means fewer than it).
@@ -613,13 +704,14 @@ def compare_specs(specs: tuple[str, ...], fmt: str, layout: str, depth: int | No
     Example:
         convcalc compare specs/inception_naive.yaml specs/inception_bottleneck.yaml
         convcalc compare resnet18 resnet50 resnet152 --format markdown
+        convcalc compare resnet50 mobilenet_v2 --training --batch 32
     """
     from .compare import compare
 
     if len(specs) < 2:
         raise click.UsageError("compare needs at least two specs")
-    reports = [analyze_argument(spec, max_rows) for spec in specs]
-    comparison = compare(reports, depth)
+    reports = [analyze_argument(spec, max_rows, batch) for spec in specs]
+    comparison = compare(reports, depth, optimizer if training else None)
     from .render import compare_output
 
     if fmt == "json":
@@ -747,9 +839,18 @@ def draw(
     else:
         if size is not None:
             raise click.UsageError(f"unexpected {size!r}: SIZE goes with 'draw conv' only")
+        if interactive:
+            raise click.UsageError("--interactive goes with 'draw conv' only")
         from .draw import draw_report
 
-        svg = draw_report(analyze_argument(target, max_rows), depth=depth)
+        report = analyze_argument(target, max_rows)
+        if not _drawable(report):
+            _stderr(
+                f"convcalc: error: {_top_level(report):,} top-level rows are more than a drawing holds "
+                f"({MAX_DRAWN_ROWS:,}); draw a part of the spec"
+            )
+            sys.exit(EXIT_CANNOT_RUN)
+        svg = draw_report(report, depth=depth)
     emit(svg, output, (resolve_spec_path(target),) if target != "conv" else ())
 
 
@@ -768,6 +869,140 @@ def schema() -> None:
     from .schema import schema_json
 
     click.echo(schema_json(), nl=False)
+
+
+@main.command("import")
+@click.argument("model", required=False)
+@click.option("--torch", "torch_target", metavar="MODULE:CALLABLE", help="Import a PyTorch model instead of a file.")
+@click.option("--input", "input_size", metavar="CxHxW", help="Input size without the batch, e.g. 3x224x224.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the spec here instead of stdout.")
+@click.option("--name", help="The spec's name (default: the model's).")
+@click.option("--flat", is_flag=True, help="One row per node: don't fold repeated modules into blocks.")
+def import_model(
+    model: str | None, torch_target: str | None, input_size: str | None, output: str | None, name: str | None, flat: bool
+) -> None:
+    """Write a spec from an ONNX file MODEL, or from a PyTorch model (--torch).
+
+    Needs the onnx package (pip install 'convcalc[onnx]'); --torch needs torch
+    too. An op convcalc has no layer type for is an error naming it (exit 1);
+    a missing package or an unreadable file exits 2.
+
+    \b
+    Example:
+        convcalc import resnet50.onnx -o resnet50.yaml
+        convcalc import --torch torchvision.models:resnet18 --input 3x224x224
+    """
+    from .bridges import MissingDependency
+    from .bridges.importing import import_onnx, import_torch
+    from .bridges.spec_text import write_spec
+
+    if (model is None) == (torch_target is None):
+        raise click.UsageError("give an ONNX file, or --torch MODULE:CALLABLE (not both)")
+    shape = tuple(_dims(input_size, "--input")) if input_size else None
+    if torch_target and shape is None:
+        raise click.UsageError("--torch needs --input, e.g. --input 3x224x224")
+    try:
+        if torch_target:
+            imported = import_torch(torch_target, shape, name)  # type: ignore[arg-type]
+        else:
+            imported = import_onnx(model, shape, name)  # type: ignore[arg-type]
+    except MissingDependency as missing:
+        _stderr(f"error: {missing.message}")
+        sys.exit(EXIT_CANNOT_RUN)
+    except SpecError as error:
+        sys.exit(report_error(error))
+    for note in imported.notes:
+        _stderr(f"note: {note}")
+    _write_output(write_spec(imported, blocks=not flat), output)
+
+
+def _write_output(text: str, output: str | None) -> None:
+    """Text to the file ``output`` (saying so on stderr), or to stdout."""
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        _stderr(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+def _spec_source(spec: str) -> Any:
+    """A spec argument as the library takes it: a path (bundled names resolved) or stdin's text."""
+    from pathlib import Path
+
+    target = resolve_spec_path(spec)
+    return sys.stdin.read() if target == "-" else Path(target)
+
+
+@main.command("export")
+@click.argument("spec")
+@click.option("--to", "target", type=click.Choice(["torch"]), required=True, help="What to write.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+def export_spec(spec: str, target: str, output: str | None) -> None:
+    """Write SPEC as a self-contained PyTorch module (needs no torch to write).
+
+    One nn.Module class per block, attributes named after the rows, forward
+    following the graph; build() returns the network. 'convcalc verify'
+    checks it against the spec.
+
+    \b
+    Example:
+        convcalc export resnet50 --to torch -o resnet50.py
+    """
+    from .bridges.torch_export import export_torch
+
+    try:
+        text = export_torch(_spec_source(spec))
+    except SpecError as error:
+        sys.exit(report_error(error, _source_of(spec)))
+    _write_output(text, output)
+
+
+@main.command("verify")
+@click.argument("spec")
+@click.option(
+    "--module",
+    "module_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A module written by 'export --to torch' (and kept beside the spec) instead of a fresh export.",
+)
+def verify_spec(spec: str, module_file: str | None) -> None:
+    """Check SPEC against PyTorch: every row's output shape, parameters and MACs.
+
+    Builds the exported module on PyTorch's meta device (no weights), runs it
+    once, and compares each row computed by a module (forward hooks,
+    torch.utils.flop_counter) and the totals. Prints the rows that differ;
+    exit 1 on any difference, 2 without torch.
+
+    \b
+    Example:
+        convcalc verify resnet50
+        convcalc verify net.yaml --module net.py
+    """
+    from .bridges import MissingDependency
+    from .bridges.torch_export import export_with_report
+    from .bridges.verify import verify_source
+
+    try:
+        text, report = export_with_report(_spec_source(spec))
+        if module_file:
+            with open(module_file, encoding="utf-8") as handle:
+                text = handle.read()
+        result = verify_source(text, report)
+    except MissingDependency as missing:
+        _stderr(f"error: {missing.message}")
+        sys.exit(EXIT_CANNOT_RUN)
+    except SpecError as error:
+        sys.exit(report_error(error, _source_of(spec)))
+    for difference in result.differences:
+        click.echo(difference.format())
+    checked = f"{result.rows_checked} rows checked ({result.rows_without_module} computed by expressions, not modules"
+    checked += f"; {result.rows_shared} by shared modules, in the totals only)" if result.rows_shared else ")"
+    if result.differences:
+        first = result.differences[0].row
+        _stderr(f"verify: {len(result.differences)} differences; the first at {first}; {checked}")
+        sys.exit(EXIT_PROBLEM)
+    click.echo(f"verify: OK: {result.params:,} parameters, {result.macs:,} MACs, {checked}")
 
 
 ZOO_HEADER = """# The convcalc zoo

@@ -212,8 +212,17 @@ def auto_depth(reports: list[Report], limit: int = AUTO_ROWS) -> int:
     return depth
 
 
-def compare(reports: list[Report], depth: int | None = None) -> Comparison:
-    """Totals of every report, and their rows (down to ``depth``) aligned by structure.
+TRAINING_METRICS = (
+    ("backward_macs", "Backward MACs", "count", "backward MACs"),
+    ("saved_activation_bytes", "Saved activations", "bytes", "saved activations"),
+    ("training_memory_bytes", "Training memory", "bytes", "training memory"),
+)
+"""With ``optimizer``: one training step's (convcalc.training)."""
+
+
+def compare(reports: list[Report], depth: int | None = None, optimizer: str | None = None) -> Comparison:
+    """Totals of every report (with ``optimizer``, a training step's cost too), and their rows
+    (down to ``depth``) aligned by structure.
 
     Rows are aligned as ``diff`` aligns lines, on their depth, type and window
     (:func:`structure_key`): the naive inception's 3×3 convolution sits next to
@@ -227,6 +236,14 @@ def compare(reports: list[Report], depth: int | None = None) -> Comparison:
         MetricLine(key, title, unit, noun, tuple(int(getattr(t, key)) for t in totals))
         for key, title, unit, noun in METRICS
     )
+    if optimizer is not None:
+        from .training import training_cost
+
+        costs = [training_cost(r, optimizer) for r in reports]
+        metrics += tuple(
+            MetricLine(key, title, unit, noun, tuple(int(getattr(c, key)) for c in costs))
+            for key, title, unit, noun in TRAINING_METRICS
+        )
     shown = [[row for row in r.rows if row.depth <= depth] for r in reports]
     lines: list[list[Row | None]] = [[row] for row in shown[0]]
     for rows in shown[1:]:

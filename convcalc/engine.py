@@ -7,12 +7,12 @@ from .graph import Graph
 from .errors import SpecErrors
 from .lint import silenced, suppress
 from .loader import duplicate_error
-from .reader import DEFAULT_MAX_ROWS, MAX_DEPTH, read_graph
+from .reader import DEFAULT_MAX_ROWS, read_graph
 from .report import Report
 from .runtime import paused_gc
 from .spec import Spec
 
-__all__ = ["DEFAULT_MAX_ROWS", "MAX_DEPTH", "analyze_graph", "analyze_spec"]
+__all__ = ["DEFAULT_MAX_ROWS", "analyze_graph", "analyze_spec"]
 
 
 def analyze_spec(spec: Spec, max_rows: int = DEFAULT_MAX_ROWS) -> Report:

@@ -1,8 +1,8 @@
 """How a graph is evaluated: one pass over its nodes in order, into a :class:`Report`.
 
 Each layer node asks its rule for the outcome of its input shapes (output
-shape, parameters, MACs, receptive field, warnings); group rows sum the
-layers they group. Linear in nodes + edges.
+shape, parameters, MACs, receptive field, warnings); a group row sums the
+layer rows it groups, closed when the pass leaves it. Linear in nodes + edges.
 
 Peak activation memory follows a naive forward pass in node order: every
 node's output is a new tensor, allocated when the node runs and freed once
@@ -28,6 +28,7 @@ GEOMETRY = frozenset({"stride", "padding", "dilation", "output_padding", "ceil_m
 
 
 def evaluate(graph: Graph) -> Report:
+    """The graph's report; the report keeps the graph (training cost and export read it)."""
     return _Evaluation(graph).run()
 
 
@@ -47,6 +48,7 @@ class _Evaluation:
         count = len(nodes)
         element = graph.dtype_bytes
         readers = [0] * count
+        targets: set[int] = set()
         for node in nodes:
             if node.kind == GROUP:
                 continue
@@ -54,22 +56,33 @@ class _Evaluation:
                 readers[tensor] += 1
             if node.like >= 0:
                 readers[node.like] += 1
-        read = [n > 0 for n in readers]
+            if node.share >= 0:
+                targets.add(node.share)
         outputs = {tensor for _, tensor in graph.outputs}
+        unused = self.unused(readers, outputs)
+        output_rows = {tensor: "/".join(node.path) for tensor, (_, node) in self.row_nodes(outputs).items()}
         for tensor in outputs:
             readers[tensor] += 1
         shapes: list[Any] = [None] * count
         fields: list[Any] = [None] * count
         sizes = [0] * count
-        own = [0] * count
-        rows: list[Row | None] = []
+        signatures: dict[int, tuple[Any, ...]] = {}
+        rows: list[Any] = []
         row_of = [-1] * count
+        groups: list[tuple[Node, int, tuple[int, int, int, int, int]]] = []
+        params_sum = trainable_sum = buffers_sum = macs_sum = bytes_sum = 0
         alive = peak = 0
         problems = graph.problems
         poisoned = [False] * count if problems or any(node.kind == FAILED for node in nodes) else None
         for index, node in enumerate(nodes):
+            while groups and groups[-1][0].end == index:
+                group, at, before = groups.pop()
+                if poisoned is None or not poisoned[group.output]:
+                    now = (params_sum, trainable_sum, buffers_sum, macs_sum, bytes_sum)
+                    rows[at] = self.group_row(group, before, now, shapes, fields)
             kind = node.kind
             if kind == GROUP:
+                groups.append((node, len(rows), (params_sum, trainable_sum, buffers_sum, macs_sum, bytes_sum)))
                 row_of[index] = len(rows)
                 rows.append(None)
                 continue
@@ -81,8 +94,7 @@ class _Evaluation:
                 poisoned[index] = True
                 continue
             if kind == INPUT:
-                shape = node.args["shape"]
-                shapes[index] = shape
+                shape = shapes[index] = node.args["shape"]
                 fields[index] = ReceptiveField.of_input(shape[1:])
                 nbytes = sizes[index] = prod(shape) * element
                 alive += nbytes
@@ -118,17 +130,26 @@ class _Evaluation:
             if not node.row:
                 continue
             params = outcome.params
-            own[index] = params
             explain = outcome.explain
+            if index in targets:
+                signatures[index] = _signature(node, shapes, params)
             if node.share >= 0:
-                try:
-                    self.check_share(node, index, shapes, own)
-                except SpecError as error:
-                    problems.record(error)
-                explain = _shared_explain(explain, "/".join(self.graph.nodes[node.share].path), params)
+                if node.share in signatures:  # (absent when the shared row failed)
+                    try:
+                        self.check_share(node, _signature(node, shapes, params), signatures[node.share])
+                    except SpecError as error:
+                        problems.record(error)
+                if params and row_of[node.share] >= 0:
+                    explain = _shared_explain(explain, rows[row_of[node.share]].path_text, params)
                 params = 0
-            row_of[index] = len(rows)
+            trainable = 0 if node.frozen else params
+            params_sum += params
+            trainable_sum += trainable
+            buffers_sum += outcome.buffers
+            macs_sum += outcome.macs
+            bytes_sum += nbytes
             path = node.path
+            row_of[index] = len(rows)
             rows.append(
                 Row(
                     path[-1],
@@ -138,7 +159,7 @@ class _Evaluation:
                     shapes[node.inputs[0]],
                     shape,
                     params,
-                    0 if node.frozen else params,
+                    trainable,
                     outcome.macs,
                     outcome.buffers,
                     nbytes,
@@ -152,20 +173,22 @@ class _Evaluation:
             )
         if problems:
             raise problems.error(graph.warnings)
-        unused = self.unused(read, outputs)
-        self.close_groups(rows, row_of, shapes, fields, unused)
-        for tensor, where in unused.items():
-            self.warn_unused(rows, row_of, tensor, where)
+        totals = (params_sum, trainable_sum, buffers_sum, macs_sum, bytes_sum)
+        while groups:
+            group, at, before = groups.pop()
+            rows[at] = self.group_row(group, before, totals, shapes, fields)
+        for where, node in unused.values():
+            self.warn_unused(rows, row_of[where], node)
         if graph.warnings and rows and rows[0] is not None:
             rows[0].warnings = tuple(graph.warnings) + rows[0].warnings
-        report = Report(
+        return Report(
             name=graph.name,
             file=graph.file,
             input_shape=shapes[graph.inputs[0][1]] if graph.inputs else (),
             output_shape=shapes[graph.outputs[0][1]] if graph.outputs else (),
             dtype=graph.dtype,
             dtype_bytes=element,
-            rows=tuple(rows),  # type: ignore[arg-type]
+            rows=tuple(rows),
             peak_activation_bytes=peak,
             description=graph.description,
             budget=graph.budget,
@@ -173,8 +196,9 @@ class _Evaluation:
             receptive_field=fields[graph.outputs[0][1]] if graph.outputs else None,
             inputs=tuple((name, shapes[t]) for name, t in graph.inputs),
             outputs=tuple((name, shapes[t]) for name, t in graph.outputs),
+            output_paths=tuple(output_rows[t] for _, t in graph.outputs),
+            graph=graph,
         )
-        return report
 
     def warnings(self, node: Node, found: tuple[tuple[str, ...], ...]) -> tuple[Diagnostic, ...]:
         path = "/".join(node.path)
@@ -210,101 +234,84 @@ class _Evaluation:
             raise self.error(node, exc.code, exc.message) from None
         return outcome
 
-    def check_share(self, node: Node, index: int, shapes: list[Any], own: list[int]) -> None:
+    def check_share(self, node: Node, mine: tuple[Any, ...], theirs: tuple[Any, ...]) -> None:
         """A row that shares must have the parameter shapes of the row it shares with."""
-        target = self.graph.nodes[node.share]
-        mine = _signature(node, shapes, own[index])
-        theirs = _signature(target, shapes, own[node.share])
-        if mine != theirs:
+        if mine[1:] != theirs[1:]:
             raise self.error(
                 node,
                 "share",
-                f"cannot share the parameters of {'/'.join(target.path)}: "
-                f"{_describe(theirs)} there, {_describe(mine)} here",
+                f"cannot share the parameters of {theirs[0]}: {_describe(theirs)} there, {_describe(mine)} here",
             )
 
-    def unused(self, read: list[bool], outputs: set[int]) -> dict[int, int]:
-        """Tensors that nothing reads and that are no output, each with the node of its row."""
+    def unused(self, readers: list[int], outputs: set[int]) -> dict[int, tuple[int, Node]]:
+        """Tensors that nothing reads and that are no output, each with the node of the row
+        to warn at (see :meth:`row_nodes`)."""
         nodes = self.graph.nodes
-        unread = [i for i, node in enumerate(nodes) if node.kind != GROUP and not read[i] and i not in outputs]
-        if not unread:
+        unread = {i for i, node in enumerate(nodes) if not readers[i] and node.kind != GROUP and i not in outputs}
+        return self.row_nodes(unread)
+
+    def row_nodes(self, tensors: set[int]) -> dict[int, tuple[int, Node]]:
+        """Each tensor's row: the outermost one (a block use, a composite) whose output it is."""
+        if not tensors:
             return {}
-        outermost: dict[int, int] = {}
-        wanted = set(unread)
-        for index, node in enumerate(nodes):
-            if node.kind == GROUP and node.output in wanted and node.output not in outermost:
-                outermost[node.output] = index
-        return {tensor: outermost.get(tensor, tensor) for tensor in unread}
-
-    def warn_unused(self, rows: list[Any], row_of: list[int], tensor: int, where: int) -> None:
-        node = self.graph.nodes[where]
-        path = "/".join(node.path)
-        if node.kind == INPUT:
-            return self.warn_input(rows, node)
-        row = rows[row_of[where]]
-        if row is None:
-            return None
-        message = f"nothing reads the output of {path} and it is not an output"
-        row.warnings = row.warnings + (Diagnostic("warning", "unused", message, self.file, node.position, path),)
-        return None
-
-    def warn_input(self, rows: list[Any], node: Node) -> None:
-        name = node.path[0]
-        if rows and rows[0] is not None:
-            message = f"nothing reads the input {name!r}"
-            first = rows[0]
-            first.warnings = first.warnings + (
-                Diagnostic("warning", "unused", message, self.file, node.position, name),
-            )
-
-    def close_groups(
-        self, rows: list[Any], row_of: list[int], shapes: list[Any], fields: list[Any], unused: dict[int, int]
-    ) -> None:
-        """Group rows: the sums of the layer rows they group (prefix sums: linear)."""
         nodes = self.graph.nodes
-        sums = [(0, 0, 0, 0, 0)]
-        params = trainable = buffers = macs = activation = 0
+        outermost: dict[int, int] = {}
         for index, node in enumerate(nodes):
-            at = row_of[index]
-            if at >= 0 and node.kind != GROUP:
-                row = rows[at]
-                params += row.params
-                trainable += row.trainable_params
-                buffers += row.buffers
-                macs += row.macs
-                activation += row.activation_bytes
-            sums.append((params, trainable, buffers, macs, activation))
-        for index, node in enumerate(nodes):
-            if node.kind != GROUP:
-                continue
-            low, high = sums[index + 1], sums[node.end]
-            rows[row_of[index]] = Row(
-                name=node.path[-1],
-                type=node.type,
-                path=node.path,
-                position=node.position,
-                input_shape=shapes[node.inputs[0]],
-                output_shape=shapes[node.output],
-                params=high[0] - low[0],
-                trainable_params=high[1] - low[1],
-                macs=high[3] - low[3],
-                buffers=high[2] - low[2],
-                activation_bytes=high[4] - low[4],
-                receptive_field=fields[node.output],
-                leaf=False,
-                inputs=node.sources,
-                linked=node.linked,
-            )
+            if node.kind == GROUP and node.output in tensors and node.output not in outermost:
+                outermost[node.output] = index
+        found = {}
+        for tensor in sorted(tensors):
+            where = outermost.get(tensor, tensor)
+            found[tensor] = (where, nodes[where])
+        return found
+
+    def warn_unused(self, rows: list[Any], at: int, node: Node) -> None:
+        if node.kind == INPUT:
+            if rows:
+                message = f"nothing reads the input {node.path[0]!r}"
+                rows[0].warnings += (Diagnostic("warning", "unused", message, self.file, node.position, node.path[0]),)
+            return
+        path = "/".join(node.path)
+        message = f"nothing reads the output of {path} and it is not an output"
+        rows[at].warnings += (Diagnostic("warning", "unused", message, self.file, node.position, path),)
+
+    def group_row(
+        self,
+        node: Node,
+        before: tuple[int, int, int, int, int],
+        after: tuple[int, int, int, int, int],
+        shapes: list[Any],
+        fields: list[Any],
+    ) -> Row:
+        """A group's row: the sums of the layer rows it groups."""
+        return Row(
+            name=node.path[-1],
+            type=node.type,
+            path=node.path,
+            position=node.position,
+            input_shape=shapes[node.inputs[0]],
+            output_shape=shapes[node.output],
+            params=after[0] - before[0],
+            trainable_params=after[1] - before[1],
+            macs=after[3] - before[3],
+            buffers=after[2] - before[2],
+            activation_bytes=after[4] - before[4],
+            receptive_field=fields[node.output],
+            leaf=False,
+            inputs=node.sources,
+            linked=node.linked,
+        )
 
 
 def _signature(node: Node, shapes: list[Any], params: int) -> tuple[Any, ...]:
+    """The row's path, then what fixes its parameter shapes."""
     shape = shapes[node.inputs[0]]
     args = tuple(sorted((k, repr(v)) for k, v in node.args.items() if k not in GEOMETRY))
-    return (node.type, shape[0], params, args)
+    return ("/".join(node.path), node.type, shape[0], params, args)
 
 
 def _describe(signature: tuple[Any, ...]) -> str:
-    kind, channels, params, args = signature
+    _, kind, channels, params, args = signature
     shown = ", ".join(f"{k}: {v}" for k, v in args)
     return f"{kind} of {channels} input channels ({shown}; {params:,} parameters)"
 

@@ -14,7 +14,8 @@ from .spec import BlockDef, Spec
 class RowCounter:
     """A lower bound on the rows a layer list expands to, found without expanding it.
 
-    Entries under ``if`` count 0 and every ``repeat`` counts once (repeats
+    Entries under ``if`` count 0 (unless it is written true: a literal can't be
+    false at any use) and every ``repeat`` counts once (repeats
     are checked as they are walked), so the bound never exceeds the truth;
     blocks are counted once each (memoized), so a small file that fans out
     through blocks is measured in time linear in its size. Runs after the
@@ -49,7 +50,7 @@ class RowCounter:
             return 0
         ((kind, args),) = node.entries.items()
         entries = args.entries if isinstance(args, YMap) else {}
-        if "if" in entries:
+        if "if" in entries and not _surely_true(entries["if"]):
             return 0
         if kind in self.blocks:
             one = self.block(kind)
@@ -130,3 +131,8 @@ def _chain_text(cycle: list[str]) -> str:
         return " → ".join(cycle)
     shown = " → ".join([*cycle[:3], "…", *cycle[-3:]])
     return f"{shown} (a cycle of {len(cycle) - 1:,} blocks)"
+
+
+def _surely_true(node: YNode) -> bool:
+    """``if: true`` (or a non-zero number) as written, not a ``$param`` that a use may set false."""
+    return isinstance(node, YScalar) and not isinstance(node.value, str) and bool(node.value)

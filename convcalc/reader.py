@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from . import expr
-from .args import MAX_INT, check_args, describe, is_int, suggest, yaml_text
+from .args import check_args, describe, is_int, suggest, yaml_text
 from .errors import LayerError, Position, Problems, SpecError
 from .graph import FAILED, GROUP, LAYER, Graph, Node
 from .layers import RULES, LayerRule
@@ -238,7 +238,10 @@ class Reader:
                 self.graph.ignores["/".join(prefix + (row_name,))] = entry.ignore
             flow, row, inner = self.walk_entry(entry, row_name, flow, prefix, scope, frozen_here, frame)
             frame.open = None
-            frame.define(row_name, Name(flow[0], flow[1], inner, row))
+            if row_name in frame.names:
+                frame.define(row_name, Name(flow[0], flow[1], inner, row))
+            else:
+                frame.names[row_name] = Name(flow[0], flow[1], inner, row)
             activation = entry.args.entries.get("activation") if entry.type in RULES else None
             if activation is not None:
                 flow = self.walk_activation(
@@ -470,7 +473,8 @@ class Reader:
             share = self.names.shared(entry.common["share"], frame, entry.position, path, scope, flow)
         if entry.type in RULES:
             rule = RULES[entry.type]
-            self.check_count(rule.name, len(flows), rule.least_inputs, rule.combine is not None, linked, entry, path, scope)
+            many = rule.combine is not None
+            self.check_count(rule.name, len(flows), rule.least_inputs, many, linked, entry, path, scope)
             if share >= 0 and self.nodes[share].type != rule.name:
                 raise self.error(
                     "share",
@@ -488,7 +492,8 @@ class Reader:
             return self.walk_block(block, entry, path, flows, scope, frozen, linked, share)
         self.check_count(entry.type, len(flows), 1, False, linked, entry, path, scope)
         if share >= 0:
-            raise self.error("share", f"a {entry.type} cannot share: share on a layer or a block use", entry.position, path, scope)
+            message = f"a {entry.type} cannot share: share on a layer or a block use"
+            raise self.error("share", message, entry.position, path, scope)
         return self.walk_composite(entry, path, flows[0], scope, frozen, frame, linked)
 
     def check_count(
@@ -634,7 +639,15 @@ class Reader:
 
     # ----- composites -------------------------------------------------------------
 
-    def open_row(self, type_name: str, position: Position, path: tuple[str, ...], flows: list[Flow], linked: bool, scope: _Scope) -> int:
+    def open_row(
+        self,
+        type_name: str,
+        position: Position,
+        path: tuple[str, ...],
+        flows: list[Flow],
+        linked: bool,
+        scope: _Scope,
+    ) -> int:
         return self.add_row(
             Node(
                 GROUP,

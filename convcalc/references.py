@@ -61,7 +61,9 @@ class Resolver:
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
 
-    def fail(self, message: str, position: Position, path: tuple[str, ...], scope: _Scope, code: str = "reference") -> SpecError:
+    def fail(
+        self, message: str, position: Position, path: tuple[str, ...], scope: _Scope, code: str = "reference"
+    ) -> SpecError:
         return self.reader.error(code, message, position, path, scope)
 
     def sources(
@@ -163,7 +165,8 @@ class Resolver:
         current: Frame | None = frame
         while current is not None:
             if current.open == first:
-                return f"{key}: {ref!r} is {'this entry' if current is frame else 'an entry around this one'}: only earlier rows can be read"
+                which = "this entry" if current is frame else "an entry around this one"
+                return f"{key}: {ref!r} is {which}: only earlier rows can be read"
             if current.items is not None and first in later_names(current.items, current.index):
                 return f"{key}: {ref!r} is a later row: only earlier rows can be read"
             current = current.parent

@@ -218,8 +218,11 @@ class Report:
         budget: dict[str, Any] | None = None,
         budget_positions: dict[str, Position] | None = None,
         receptive_field: ReceptiveField | None = None,
+        batch: int = 1,
         inputs: tuple[tuple[str, tuple[int, ...]], ...] = (),
         outputs: tuple[tuple[str, tuple[int, ...]], ...] = (),
+        output_paths: tuple[str, ...] = (),
+        graph: Any = None,
     ) -> None:
         self.name = name
         self.file = file
@@ -233,14 +236,21 @@ class Report:
         self.budget = budget if budget is not None else {}
         self.budget_positions = budget_positions if budget_positions is not None else {}
         self.receptive_field = receptive_field
+        self.batch = batch
+        """Samples per pass: MACs and activation bytes are for this many (convcalc.batch)."""
+        self.graph = graph
+        """The graph it was evaluated from (convcalc.graph), when it came from one: what
+        convcalc.training reads the layers' args and connections from."""
         self.inputs = inputs or (("input", input_shape),)
         """The network's inputs: (name, shape)."""
         self.outputs = outputs or (("output", output_shape),)
         """The network's outputs: (name, shape); the first is ``output_shape``."""
+        self.output_paths = output_paths or tuple(name for name, _ in self.outputs)
+        """The path of each output's row (an output named by a repeated entry's name is its last copy)."""
 
     @property
     def graph_like(self) -> bool:
-        """Several inputs or outputs, or a row that reads through ``from``."""
+        """Several inputs or outputs, or a row that reads through ``from`` (drawn as a graph)."""
         return len(self.inputs) > 1 or len(self.outputs) > 1 or any(row.linked for row in self.rows)
 
     def __repr__(self) -> str:
@@ -277,7 +287,7 @@ class Report:
             activation_bytes=activation,
             peak_activation_bytes=self.peak_activation_bytes,
             param_bytes=params * self.dtype_bytes,
-            activations=counted,
+            activations=counted * self.batch,
         )
 
     @property
@@ -300,10 +310,14 @@ class Report:
             "name": self.name,
             "file": self.file,
             "dtype": self.dtype,
+            "batch": self.batch,
             "input": list(self.input_shape),
             "output_shape": list(self.output_shape),
             "inputs": [{"name": name, "shape": list(shape)} for name, shape in self.inputs],
-            "outputs": [{"name": name, "shape": list(shape)} for name, shape in self.outputs],
+            "outputs": [
+                {"name": name, "shape": list(shape), "path": path}
+                for (name, shape), path in zip(self.outputs, self.output_paths)
+            ],
             "rows": [row.to_dict() for row in self.rows] if rows else [],
             "totals": self.totals.to_dict(),
             "warnings": [w.to_dict() for w in self.warnings],

@@ -44,6 +44,15 @@ RULES: dict[str, tuple[str, str]] = {
     "share": ("Parameters shared across different layers.", "Share only with an earlier layer of the same type and parameter shapes."),
     "crop": ("A crop larger than its input.", "Crop to a size no larger than the input."),
     "inputs": ("A bad `input`/`inputs`.", "Write one input as `input`, several as `inputs: {name: shape}`."),
+    "unsupported-op": (
+        "`convcalc import`: an op with no layer type.",
+        "The imported graph uses an operation convcalc has no layer type for; write that part of the spec by hand.",
+    ),
+    "import": (
+        "`convcalc import`: a graph convcalc can't read.",
+        "Dynamic sizes or computed weights can't be read; export the model with static shapes.",
+    ),
+    "export": ("`convcalc export --to torch`: a layer with no PyTorch module.", "Export a spec whose layers all map to PyTorch modules."),
     "internal": ("convcalc failed on this spec.", "Please report the spec as a bug; the other files keep their results."),
     "config": ("The configuration file is bad.", "Fix convcalc.toml or `[tool.convcalc]`: keys strict, ignore, select, budget."),
     "budget": ("A measured cost exceeds its budget.", "Make the network cheaper, or raise the budget in the spec, configuration or command line."),

@@ -25,6 +25,8 @@ MAX_SPEC_BYTES = 8 * 2**20
 document is refused anyway; this bounds what is read and decoded before parsing starts."""
 
 _CHUNK = 2**20
+_OPEN_FLAGS = sum(getattr(os, flag, 0) for flag in ("O_NONBLOCK", "O_NOCTTY", "O_CLOEXEC", "O_BINARY"))
+"""Never wait on a FIFO, never take a terminal as controlling terminal, bytes as they are (Windows)."""
 _KINDS = (
     (stat.S_ISFIFO, "a FIFO (named pipe)"),
     (stat.S_ISCHR, "a character device"),
@@ -75,7 +77,7 @@ def read_spec_bytes(path: str | os.PathLike[str]) -> bytes:
     if name == "-":
         return _read_stdin()
     try:
-        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(name, os.O_RDONLY | _OPEN_FLAGS)
     except FileNotFoundError:
         raise SpecError.at("file", "no such file", file=name) from None
     except IsADirectoryError:
@@ -188,13 +190,14 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _write_in_place(path: str, data: bytes) -> None:
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, os.O_WRONLY | _OPEN_FLAGS)
     except OSError as exc:
         if exc.errno == errno.ENXIO:  # a FIFO that no process is reading
             raise OutputError(f"cannot write {path}: it is a FIFO with no reader") from None
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
-        os.set_blocking(fd, True)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
         _write_all(fd, data)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None

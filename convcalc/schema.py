@@ -40,7 +40,16 @@ from .layers.conv import _activation_arg, _groups_arg
 from .layers.graph import reference
 from .layers.pool import _output_arg
 from .layers.reshape import _channel_range
-from .spec import LAYOUTS, BUDGET_KEYS, COMMON_KEYS, COMPOSITES, DTYPE_BYTES, FORMAT_VERSION, TOP_LEVEL_KEYS
+from .spec import (
+    BUDGET_KEYS,
+    COMMON_KEYS,
+    COMPOSITES,
+    DTYPE_BYTES,
+    FORMAT_VERSION,
+    LAYOUTS,
+    OPTIMIZERS,
+    TOP_LEVEL_KEYS,
+)
 from .units import _BYTE_MULTIPLIERS, _MULTIPLIERS
 
 MAX_INT = A.MAX_INT
@@ -446,7 +455,8 @@ def _entry_defs() -> dict[str, Schema]:
             ],
         },
         "block-use": {
-            "description": "A block defined under blocks, its parameters as keys (plus name, repeat, trainable, if).",
+            "description": "A block defined under blocks, its parameters as keys "
+            "(plus name, repeat, trainable, if, from, share).",
             "anyOf": [
                 {
                     "type": "object",
@@ -502,17 +512,30 @@ def _budget() -> Schema:
             "description": "The expected output shape, channels first: [1000] or [C, H, W].",
             "anyOf": [ref("positive-integer"), {"type": "array", "minItems": 1, "items": ref("positive-integer")}],
         },
+        "batch": {
+            "description": "The batch the other limits are measured at (default: check's --batch).",
+            **ref("positive-integer"),
+        },
+        "optimizer": {
+            "description": "The optimizer training_memory counts the state of (default: check's --optimizer).",
+            "enum": list(OPTIMIZERS),
+        },
     }
     words = {
         "params": "parameters", "trainable_params": "trainable parameters", "macs": "multiply-accumulates",
         "flops": "FLOPs (2 × MACs)", "activations": "activation elements", "memory": "memory",
         "peak_memory": "peak activation memory", "output": "output shape",
+        "backward_macs": "multiply-accumulates of the backward pass",
+        "training_memory": "bytes of parameters, gradients, optimizer state and saved activations",
     }  # fmt: skip
     properties: dict[str, Schema] = {}
     for key, kind in BUDGET_KEYS.items():
         if kind not in kinds:
             raise SchemaError(f"budget key {key!r} has the kind {kind!r}, which convcalc.schema does not know")
         what = words.get(key, key.replace("_", " "))
+        if kind in ("batch", "optimizer"):
+            properties[key] = kinds[kind]
+            continue
         verb = "The expected" if kind == "shape" else "At most this many"
         properties[key] = {**kinds[kind], "description": f"{verb} {what}. {kinds[kind]['description']}"}
     return {

@@ -16,11 +16,11 @@ from .errors import NOWHERE, Diagnostic, Position, SpecError
 from .layers import RULES
 from .loader import YMap, YNode, YScalar, YSeq, duplicate_error, from_python, load_document, plain
 from .record import Record
-from .runtime import paused_gc, position_at
+from .runtime import paused_gc
+from .optimizers import OPTIMIZER_STATES
 from .units import parse_quantity
 
 FORMAT_VERSION = 1
-MAX_FILE_BYTES = 64 * 2**20
 """Largest spec file read (a 100,000-row spec is about 5 MB)."""
 TOP_LEVEL_KEYS = (
     "convcalc",
@@ -47,7 +47,12 @@ BUDGET_KEYS = {
     "memory": "bytes",
     "peak_memory": "bytes",
     "output": "shape",
+    "backward_macs": "count",
+    "training_memory": "bytes",
+    "batch": "batch",
+    "optimizer": "optimizer",
 }
+OPTIMIZERS = tuple(OPTIMIZER_STATES)
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -229,7 +234,9 @@ class _Reader:
         self.unique(node)
         if not isinstance(node, YMap) or not node.entries:
             raise self.error(
-                "type", f"inputs must map names to shapes, such as {{image: [3, 224, 224]}}, got {describe(plain(node))}", node
+                "type",
+                f"inputs must map names to shapes, such as {{image: [3, 224, 224]}}, got {describe(plain(node))}",
+                node,
             )
         inputs = []
         for name, shape in node.entries.items():
@@ -413,7 +420,8 @@ class _Reader:
                 params[param] = None if is_required else default
         output = body.entries.get("output")
         if output is not None and (not isinstance(plain(output), str) or not plain(output)):
-            raise self.error("type", f"output of block {name!r} must be a row name, got {describe(plain(output))}", output)
+            shown = describe(plain(output))
+            raise self.error("type", f"output of block {name!r} must be a row name, got {shown}", output)
         return BlockDef(name, params, layers, position, self._block_inputs(name, body.entries.get("inputs")), output)
 
     def _block_inputs(self, name: str, node: YNode | None) -> tuple[str, ...]:
@@ -443,7 +451,20 @@ class _Reader:
             raw = plain(value)
             if raw is None:
                 raise self.error("value", f"budget {key} needs a value, such as 25.6M", value)
-            if BUDGET_KEYS[key] == "shape":
+            if BUDGET_KEYS[key] == "batch":
+                if not is_int(raw) or raw < 1:
+                    raise self.error("value", f"budget batch must be a positive integer, got {describe(raw)}", value)
+                limits[key] = raw
+            elif BUDGET_KEYS[key] == "optimizer":
+                if raw not in OPTIMIZERS:
+                    raise self.error(
+                        "value",
+                        f"budget optimizer must be one of {', '.join(OPTIMIZERS)}, got {describe(raw)}",
+                        value,
+                        suggest(str(raw), OPTIMIZERS),
+                    )
+                limits[key] = raw
+            elif BUDGET_KEYS[key] == "shape":
                 items = raw if isinstance(raw, list) else [raw]
                 if not items or not all(is_int(v) and v >= 1 for v in items):
                     raise self.error(
@@ -502,35 +523,8 @@ def _stem(file: str) -> str:
     return os.path.splitext(os.path.basename(file))[0] or "spec"
 
 
-def read_text_file(path: str | os.PathLike[str]) -> str:
-    """A spec file's text; unreadable, binary or non-UTF-8 files are SpecErrors (code ``file``)."""
-    name = str(path)
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except IsADirectoryError:
-        raise SpecError.at("file", "is a directory, not a spec file", file=name) from None
-    except FileNotFoundError:
-        raise SpecError.at("file", "no such file", file=name) from None
-    except OSError as exc:
-        raise SpecError.at("file", f"cannot read: {exc.strerror or exc}", file=name) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise SpecError.at("file", f"is larger than {MAX_FILE_BYTES // 2**20} MiB: not a spec to read", file=name)
-    if b"\0" in raw[:8192]:
-        raise SpecError.at("encoding", "is a binary file, not a YAML spec", file=name, position=Position(1, 1))
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SpecError.at(
-            "encoding",
-            f"is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
-            file=name,
-            position=position_at(raw, exc.start),
-        ) from None
-    if not text.strip():
-        raise SpecError.at("empty", "the file is empty", file=name, position=Position(1, 1))
-    return text
-
-
 def load_file(path: str | os.PathLike[str]) -> Spec:
-    return load_text(read_text_file(path), str(path))
+    """A spec file read as every spec is read (:func:`convcalc.safeio.read_spec_text`: one cap)."""
+    from .safeio import read_spec_text
+
+    return load_text(read_spec_text(path), str(path))

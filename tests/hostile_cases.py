@@ -165,6 +165,14 @@ def contains(*texts: str) -> Check:
     return check
 
 
+def lacks(*texts: str) -> Check:
+    def check(stdout: str, stderr: str) -> None:
+        for text in texts:
+            assert text not in stdout + stderr, f"{text!r} present"
+
+    return check
+
+
 def all_of(*checks: Check) -> Check:
     def check(stdout: str, stderr: str) -> None:
         for one in checks:
@@ -424,13 +432,23 @@ def _injection_cases() -> list[Case]:
         "compare-csv": (["compare", "--format", "csv", "{f}", "{f}"], csv_safe),
         "rf": (["rf", "{f}"], None),
     }
+    terminal = ("ansi-clear", "osc-title", "osc-link", "newline-forge", "carriage-return", "bidi-override")
+    wanted = {
+        "table": set(INJECTIONS),
+        "check-text": set(INJECTIONS),
+        "json": {"ansi-clear", "newline-forge", "xml-forbidden"},
+        "csv": {label for label in INJECTIONS if label.startswith("csv")},
+        "compare-csv": {"csv-formula-eq", "csv-formula-minus"},
+        "markdown": {"markdown-pipe-script", "html-tags", "xml-entities"},
+        "html": {"markdown-pipe-script", "html-tags", "xml-entities", "xml-forbidden"},
+        "compare-markdown": {"markdown-pipe-script", "html-tags"},
+        "svg": {"xml-forbidden", "xml-entities", "html-tags", "ansi-clear"},
+        "compare": {"rich-markup", "rich-bad-markup", *terminal[:4]},
+        "rf": set(terminal[:4]),
+    }
     for label, name in INJECTIONS.items():
         for output, (argv, check) in outputs.items():
-            if output in ("csv", "compare-csv") and not label.startswith("csv"):
-                continue
-            if output in ("markdown", "html", "compare-markdown") and label not in ("markdown-pipe-script", "html-tags", "xml-entities"):
-                continue
-            if output == "svg" and label not in ("xml-forbidden", "xml-entities", "html-tags", "ansi-clear"):
+            if label not in wanted[output]:
                 continue
             expected = 1 if output == "check-text" else 0
             cases.append(Case(f"inject/{label}/{output}", argv, {"evil.yaml": named_spec(name)}, expected, check=check))
@@ -482,11 +500,20 @@ def _conv_cases() -> list[Case]:
         ("rf-escape", ["rf", "3x3\x1b[2J"], 2),
     ]
     cases = [Case(f"cli/{name}", argv, exit=status, check=lines_bounded()) for name, argv, status in lines]
+    many_rows = "input: {channels: 1, size: 4}\nlayers:\n  - relu: {repeat: 100000}\n"
     upsample = HEADER + "layers:\n  - sequence:\n      repeat: 20000\n      layers: [{upsample: {scale: 1.0000001}}]\n"
     shrink = "input: {channels: 1, size: 2147483647}\nlayers:\n  - conv: {filters: 1, kernel: 1, stride: 1073741825}\n"
     jumps = "input: {channels: 1, size: 1}\nlayers:\n  - sequence:\n      repeat: 60\n      layers: [{conv: {filters: 1, kernel: 1, stride: 2147483647}}]\n"
     cases += [
         Case("rf/upsample-20000", ["rf", "{f}"], {"u.yaml": upsample}, exit=0),
+        Case("draw/100000-rows", ["draw", "{f}"], {"r.yaml": many_rows}, exit=2, check=contains("more than a drawing")),
+        Case(
+            "analyze/20000-rows-html-without-figure",
+            ["analyze", "--format", "html", "{f}"],
+            {"r.yaml": many_rows.replace("100000", "20000")},
+            exit=0,
+            check=lacks("<svg"),
+        ),
         Case("analyze/upsample-20000-json", ["analyze", "--format", "json", "{f}"], {"u.yaml": upsample}, exit=0, check=json_valid),
         Case("analyze/stride-search-2147483647", ["analyze", "{f}"], {"s.yaml": shrink}, exit=0, check=contains("uneven-stride")),
         Case("check/stride-search-2147483647", ["check", "--strict", "{f}"], {"s.yaml": shrink}, exit=1, code="uneven-stride"),

@@ -56,6 +56,7 @@ MODELS: dict[str, tuple[str, dict[str, object]]] = {
     "resnet50": ("resnet50", {}),
     "resnet152": ("resnet152", {}),
     "squeezenet1_0": ("squeezenet1_0", {}),
+    "mobilenet_v2": ("mobilenet_v2", {}),
 }
 
 # torchvision module class -> convcalc row type, for check (a).

@@ -43,6 +43,7 @@ def test_a_graph_built_by_hand_is_evaluated() -> None:
     assert report.totals.peak_activation_bytes == 1024 + 512 + 1536
     assert report.outputs == (("both", (6, 8, 8)),)
     assert report.rows[2].input_paths == ["a", "b"]
+    assert analyze_graph(graph).to_dict() == report.to_dict()  # evaluating leaves the graph as it was
 
 
 # ----- references ----------------------------------------------------------------------
@@ -88,7 +89,10 @@ def test_two_inputs_and_several_outputs() -> None:
     assert report.outputs == (("rgb", (4, 16, 16)), ("both", (8, 16, 16)))
     assert report.output_shape == (4, 16, 16)
     data = report.to_dict()
-    assert data["outputs"] == [{"name": "rgb", "shape": [4, 16, 16]}, {"name": "both", "shape": [8, 16, 16]}]
+    assert data["outputs"] == [
+        {"name": "rgb", "shape": [4, 16, 16], "path": "rgb"},
+        {"name": "both", "shape": [8, 16, 16], "path": "both"},
+    ]
     assert data["input"] == [3, 16, 16]
     assert data["rows"][1]["inputs"] == ["flow"]
 
@@ -106,6 +110,65 @@ def test_a_block_with_two_inputs_and_a_named_output() -> None:
     assert gate.input_paths == ["skip", "conv2"]
     assert gate.params == 4 * 4 + 4
     assert [(w.row, w.code) for w in report.warnings] == [("gate1/relu1", "unused")]
+
+
+def test_an_output_is_located_at_its_row() -> None:
+    """An output named by a repeated entry is its last copy; one whose tensor a block use gives, the use."""
+    report = analyze(
+        "input: [3, 8, 8]\nblocks:\n  two:\n    layers: [{conv: {filters: 4, kernel: 1}}, relu]\n"
+        "outputs: [c, t, t/conv1]\nlayers:\n  - conv: {filters: 3, kernel: 1, name: c, repeat: 2}\n  - two: {name: t}\n"
+    )
+    assert report.output_paths == ("c.2", "t", "t/conv1")
+    assert report.to_dict()["outputs"][0] == {"name": "c", "shape": [3, 8, 8], "path": "c.2"}
+
+
+UNET = """\
+input: {channels: 1, size: 572}
+blocks:
+  double:
+    params: {width: null}
+    layers:
+      - conv: {filters: $width, kernel: 3, activation: relu}
+      - conv: {filters: $width, kernel: 3, activation: relu}
+  up:
+    inputs: [x, skip]
+    params: {width: null}
+    layers:
+      - deconv: {filters: $width, kernel: 2, stride: 2, from: x, name: upconv}
+      - crop: {like: upconv, from: skip, name: cropped}
+      - concat: {from: [cropped, upconv]}
+      - double: {width: $width}
+layers:
+  - double: {width: 64, name: enc1}
+  - maxpool: {kernel: 2}
+  - double: {width: 128, name: enc2}
+  - maxpool: {kernel: 2}
+  - double: {width: 256, name: enc3}
+  - maxpool: {kernel: 2}
+  - double: {width: 512, name: enc4}
+  - maxpool: {kernel: 2}
+  - double: {width: 1024, name: bottom}
+  - up: {width: 512, from: [-1, enc4]}
+  - up: {width: 256, from: [-1, enc3]}
+  - up: {width: 128, from: [-1, enc2]}
+  - up: {width: 64, from: [-1, enc1]}
+  - conv: {filters: 2, kernel: 1}
+"""
+
+
+def test_the_contracts_unet_example() -> None:
+    """The contract's U-Net example. Ronneberger et al. 2015, Fig. 1: 572×572×1 in, 388×388×2 out;
+    31,030,658 parameters and 150,428,424,448 MACs are issue 10's acceptance figures (PyTorch,
+    a hand-built module of the paper's network)."""
+    report = analyze(UNET)
+    assert report.output_shape == (2, 388, 388)
+    assert report.totals.params == 31_030_658
+    assert report.totals.macs == 150_428_424_448
+    # the paper's crops: enc4's 64×64 is cut to the 56×56 of the first up-convolution, enc1's 568 to 392
+    assert report.row("up1/cropped").output_shape == (512, 56, 56)
+    assert report.row("up4/cropped").output_shape == (64, 392, 392)
+    assert report.row("up1").input_paths == ["bottom", "enc4"]
+    assert not report.warnings
 
 
 # ----- new layer types ------------------------------------------------------------------
@@ -165,7 +228,10 @@ def test_a_siamese_pair_counts_its_shared_encoder_once() -> None:
 
 
 def test_a_layer_applied_twice() -> None:
-    report = analyze(H + "  - conv: {filters: 3, kernel: 3, padding: 1, name: c}\n  - conv: {filters: 3, kernel: 3, padding: 1, share: c}\n")
+    report = analyze(
+        H + "  - conv: {filters: 3, kernel: 3, padding: 1, name: c}\n"
+        "  - conv: {filters: 3, kernel: 3, padding: 1, share: c}\n"
+    )
     assert report.totals.params == 3 * 27 + 3
     assert report.totals.macs == 2 * 3 * 32 * 32 * 27
 
@@ -214,7 +280,8 @@ def dags(draw: Any) -> tuple[str, dict[str, Any]]:
         if kind == "conv":
             source = draw(st.integers(0, i - 1))
             filters, kernel = draw(st.integers(1, 6)), draw(st.sampled_from([1, 3]))
-            entries.append({"conv": {"filters": filters, "kernel": kernel, "padding": kernel // 2, "from": f"n{source}", "name": f"n{i}"}})
+            args = {"filters": filters, "kernel": kernel, "padding": kernel // 2, "from": f"n{source}", "name": f"n{i}"}
+            entries.append({"conv": args})
             reads.append([source])
             cin = channels[source]
             channels.append(filters)
@@ -321,3 +388,43 @@ def test_the_schema_takes_the_graph_keys() -> None:
     both = {"input": [3, 8, 8], "inputs": {"a": [3, 8, 8]}, "layers": []}
     assert list(validator.iter_errors(both)) != []
     assert list(validator.iter_errors(yaml.safe_load(PYRAMID))) == []
+
+
+NAMES = st.sampled_from(["a", "b", "c", "input", "a/b", "b/conv1", "conv1", "seq", "seq/a", "x.1", "", "-1"])
+
+
+@st.composite
+def tangled(draw: Any) -> str:
+    """Entries reading names drawn at random: visible, later, unknown, ancestors, paths, malformed."""
+    entries = []
+    for i in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["conv", "add", "concat", "crop", "upsample", "sequence", "relu"]))
+        args: dict[str, Any] = {"name": draw(st.sampled_from(["a", "b", "c", "seq", "x", f"r{i}"]))}
+        if draw(st.booleans()):
+            refs = draw(st.lists(st.one_of(NAMES, st.just(-1), st.integers(-3, 3)), min_size=1, max_size=3))
+            args["from"] = refs if len(refs) > 1 or draw(st.booleans()) else refs[0]
+        if draw(st.booleans()):
+            args["share"] = draw(NAMES)
+        if draw(st.booleans()):
+            args["repeat"] = draw(st.integers(1, 3))
+        if kind == "conv":
+            args.update(filters=draw(st.integers(1, 4)), kernel=1)
+        elif kind in ("crop", "upsample"):
+            args["like"] = draw(NAMES)
+        elif kind == "sequence":
+            args["layers"] = [{"relu": {"from": draw(NAMES)}}, {"conv": {"filters": 3, "kernel": 1, "name": "a"}}]
+        entries.append({kind: args})
+    spec = {"input": [3, 8, 8], "layers": entries}
+    if draw(st.booleans()):
+        spec["outputs"] = draw(st.lists(NAMES, min_size=1, max_size=2))
+    return yaml.safe_dump(spec, sort_keys=False)
+
+
+@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(tangled())
+def test_any_tangle_of_references_is_a_report_or_one_located_error(text: str) -> None:
+    try:
+        convcalc.analyze(text, file="tangle.yaml")
+    except convcalc.SpecError as exc:
+        assert exc.diagnostic.file == "tangle.yaml" and exc.diagnostic.position.line > 0, str(exc)
+        assert "\n" not in str(exc)

@@ -268,3 +268,16 @@ def test_readme_graphs_section_quotes_the_specs_and_their_figures() -> None:
     for stem in ("fpn_resnet50", "deeplabv3_resnet50", "yolo_neck", "convnext_t", "siamese"):
         totals = _analyze(stem).totals
         assert f"| {totals.params:,} | {totals.macs:,}" in section, stem
+
+
+# --- --explain on a shared row --------------------------------------------------------
+
+
+def test_a_shared_rows_worked_params_line_says_where_they_are_counted() -> None:
+    """A row that shares reports 0 parameters; its worked line says so (found with this spec)."""
+    from convcalc.explain import explanations
+
+    report = _analyze("siamese")
+    rows = {row.path_text: lines for row, lines in zip(report.rows, explanations(report))}
+    assert report.row("right_twin/conv1").params == 0
+    assert "params: 0 (uses the 6,464 of left_twin/conv1, counted there)" in rows["right_twin/conv1"]

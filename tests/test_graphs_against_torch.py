@@ -19,8 +19,8 @@ module called again owns its parameters at its first call only). Per spec:
 (d) the network's outputs, in order, have PyTorch's shapes.
 
 The models: torchvision 0.29.1's resnet_fpn_backbone("resnet50",
-weights=None, trainable_layers=5) at 512x512 and 500x500,
-deeplabv3_resnet50(weights=None, weights_backbone=None) at 520x520 and
+weights=None, trainable_layers=5) at 512x512, 500x500 and 97x97,
+deeplabv3_resnet50(weights=None, weights_backbone=None) at 520x520 and 101x101, and
 convnext_tiny(weights=None) at 224x224; and hand-built modules below, each
 written from its paper or source: the original U-Net, the YOLOv5s neck and
 the Koch et al. Siamese network. Figures recorded with torch 2.14.1 (CPU).
@@ -220,6 +220,20 @@ CASES: dict[str, Case] = {
         lambda: resnet_fpn_backbone(backbone_name="resnet50", weights=None, trainable_layers=5),
         ((3, 500, 500),),
         size=500,
+    ),
+    # Odd sizes at every level (97 -> 25, 13, 7, 4, 2): each top-down resize fits a rounded-up size.
+    "fpn_resnet50@97": Case(
+        "fpn_resnet50",
+        lambda: resnet_fpn_backbone(backbone_name="resnet50", weights=None, trainable_layers=5),
+        ((3, 97, 97),),
+        size=97,
+    ),
+    # 101 -> 13x13 features: ASPP's pooling and the logits resized back to odd sizes.
+    "deeplabv3_resnet50@101": Case(
+        "deeplabv3_resnet50",
+        lambda: torchvision.models.segmentation.deeplabv3_resnet50(weights=None, weights_backbone=None),
+        ((3, 101, 101),),
+        size=101,
     ),
     "deeplabv3_resnet50": Case(
         "deeplabv3_resnet50",

@@ -28,8 +28,11 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs, /dev/ful
 
 
 @pytest.fixture(scope="module")
-def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
-    return run_cases(CASES, tmp_path_factory.mktemp("hostile"))
+def outcomes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+    """The outcomes of the cases this session selected (``-k`` runs only those)."""
+    chosen = [getattr(item, "callspec", None) for item in request.session.items]
+    selected = {id(spec.params["case"]) for spec in chosen if spec is not None and "case" in spec.params}
+    return run_cases([case for case in CASES if id(case) in selected], tmp_path_factory.mktemp("hostile"))
 
 
 def test_corpus_is_large_and_covers_every_class() -> None:
@@ -160,8 +163,8 @@ def test_terminal_escapes_every_control_character() -> None:
 
 @pytest.mark.parametrize(
     ("cell", "shown"),
-    [("=1+1", "'=1+1"), ("+1", "'+1"), ("-cmd", "'-cmd"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"),
-     ("\r=1", "'\r=1"), ("-1.5", "-1.5"), ("-1×-2", "-1×-2"), ("conv1", "conv1"), (7, 7)],
+    [("=1+1", "'=1+1"), ("+1", "'+1"), ("-cmd", "'-cmd"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\\t=1"),
+     ("\r=1", "'\\r=1"), ("-1.5", "-1.5"), ("-1×-2", "-1×-2"), ("conv1", "conv1"), ("a\nb", "a\\nb"), (7, 7)],
 )
 def test_csv_cells_are_neutralised_as_owasp_says(cell: object, shown: object) -> None:
     from convcalc.render.escape import csv_cell

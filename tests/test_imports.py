@@ -47,3 +47,8 @@ def test_piped_table_needs_no_rich() -> None:
         "print_report(convcalc.analyze({'input': [3, 8, 8], 'layers': ['relu']}), file=io.StringIO())"
     )
     assert "rich" not in modules
+
+
+def test_cli_start_up_imports_neither_torch_nor_onnx() -> None:
+    modules = imported_after("from convcalc.cli import main; import convcalc.bridges")
+    assert not {"torch", "onnx", "numpy"} & modules

@@ -60,6 +60,8 @@ TORCHVISION_DOCS = {
     "resnet152": (60_192_808, 11.51),
     # https://pytorch.org/vision/stable/models/generated/torchvision.models.squeezenet1_0.html
     "squeezenet1_0": (1_248_424, 0.82),
+    # https://pytorch.org/vision/stable/models/generated/torchvision.models.mobilenet_v2.html
+    "mobilenet_v2": (3_504_872, 0.30),
 }
 
 # Exact conv + linear MACs, counted with forward hooks on torch 2.14.1 /
@@ -75,6 +77,7 @@ TORCH_HOOK_MACS = {
     "resnet50": 4_089_184_256,
     "resnet152": 11_513_626_624,
     "squeezenet1_0": 818_924_576,
+    "mobilenet_v2": 300_774_272,
 }
 
 # Every spec's expected diagnostics, as (row path, code, severity). Anything
@@ -126,6 +129,11 @@ EXPECTED_WARNINGS: dict[str, set[tuple[str, str, str]]] = {
     "inception_naive": set(),
     "lenet5": set(),
     "mobilenet_v1": set(),  # 'same' padding on every stride-2 conv: nothing floored
+    # torchvision pads every 3x3/2 conv by 1 on an even size: one padding line unread
+    "mobilenet_v2": {
+        ("features.0/conv1", "uneven-stride", NOTE),
+        *((f"features.{i}/convbn2/conv1", "uneven-stride", NOTE) for i in (2, 4, 7, 14)),
+    },
     "resnet18": _resnet_warnings("conv1"),
     "resnet50": _resnet_warnings("conv2"),
     "resnet152": _resnet_warnings("conv2"),

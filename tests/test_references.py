@@ -33,7 +33,8 @@ CASES = {
         "spec.yaml:3:5: error[reference]: relu1: from: 'conv1' is a later row: only earlier rows can be read",
     ),
     "ancestor": (
-        H + "  - residual:\n      name: res\n      main:\n        - conv: {filters: 3, kernel: 3, padding: 1, from: res}\n",
+        H + "  - residual:\n      name: res\n      main:\n"
+        "        - conv: {filters: 3, kernel: 3, padding: 1, from: res}\n",
         "spec.yaml:6:11: error[reference]: res/main/conv1: from: 'res' is an entry around this one: "
         "only earlier rows can be read",
     ),
@@ -175,3 +176,12 @@ def test_an_output_and_a_row_read_through_like_are_not_unused() -> None:
 def test_a_tree_spec_never_warns_unused(specs_dir: Path) -> None:
     for path in sorted(specs_dir.glob("*.yaml")):
         assert not [w for w in convcalc.analyze(path).warnings if w.code == "unused"], path.name
+
+
+def test_an_input_nothing_reads_warns_unused_at_its_key() -> None:
+    report = convcalc.analyze(
+        "inputs: {image: [3, 8, 8], depth: [1, 8, 8]}\nlayers:\n  - conv: {filters: 4, kernel: 1}\n", file="spec.yaml"
+    )
+    assert [w.format() for w in report.warnings] == [
+        "spec.yaml:1:28: warning[unused]: depth: nothing reads the input 'depth'"
+    ]

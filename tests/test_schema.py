@@ -134,6 +134,10 @@ VALID = {
                  memory: 120MB, peak_memory: 1GiB, output: [4, 16, 16]}
         layers: [relu]
         """,
+    "training budget at a batch": """
+        budget: {batch: 32, optimizer: momentum, training_memory: 4GB, backward_macs: 300G}
+        layers: [relu]
+        """,
     "YAML anchors and merge keys": """
         layers:
           - conv: &c3 {filters: 8, kernel: 3, padding: 1}
@@ -184,6 +188,9 @@ INVALID = {
     "budget params: lots": ("budget: {params: lots}\nlayers: [relu]", None),
     "budget output 0": ("budget: {output: [0]}\nlayers: [relu]", None),
     "unknown budget key": ("budget: {flop: 1G}\nlayers: [relu]", None),
+    "budget batch 0": ("budget: {batch: 0}\nlayers: [relu]", None),
+    "budget batch 1.5": ("budget: {batch: 1.5}\nlayers: [relu]", None),
+    "budget optimizer lion": ("budget: {optimizer: lion}\nlayers: [relu]", None),
     "bare conv without its required keys": ("layers: [conv]", None),
     "conv without kernel": ("layers: [{conv: {filters: 8}}]", None),
     "groups: 0": ("layers: [{conv: {filters: 8, kernel: 1, groups: 0}}]", None),

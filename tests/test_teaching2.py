@@ -426,3 +426,19 @@ def test_draw_conv_speed_on_the_command_line() -> None:
     code, out = run("draw", "conv", "5x5", "-k", "3", "--speed", "2")
     assert code == 0 and 'dur="3.6s"' in out  # 9 positions × 0.8 s ÷ 2
     assert run("draw", "conv", "5x5", "-k", "3", "--speed", "0")[0] == 2
+
+
+def test_a_tall_band_column_goes_on_in_the_next_one() -> None:
+    from convcalc.draw.graph_layout import draw_graph
+
+    report = convcalc.analyze(MINI_UNET)
+    placed = _columns_of(draw_graph(report, 1, max_height=60))
+    assert [placed[p] for p in ("input", "e1", "maxpool1", "e2", "up", "concat1", "head")] == [
+        (0, 0),
+        (0, 1),
+        (1, 2),
+        (1, 3),
+        (0, 4),
+        (0, 5),
+        (0, 6),
+    ]

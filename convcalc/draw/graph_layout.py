@@ -12,8 +12,8 @@ them out takes three simple passes, in the order of the rows:
    spatial size shrinks below ¾ of what it reads, one up when it grows past
    4/3, and stays put else.
 2. **Column**: consecutive items on one level, each reading the one
-   before, share a column (drawn one under the other); any other item
-   starts the next column, left to right.
+   before, share a column (drawn one under the other) up to a height;
+   any other item starts the next column, left to right.
 3. **Edges**: arrows inside a column; an elbow from one column's last item
    to the next column's first when it reads it; every other read (a skip
    connection, a second input) a dashed arrow routed along a lane above
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from .conv import attrs, num, svg_document, text_width
-from .parts import _GAP, _STYLE, Card, Chain, _Builder, _head, _shape_label
+from .parts import _GAP, _STYLE, MAX_HEIGHT, Card, Chain, _Builder, _head, _shape_label
 
 __all__ = ["draw_graph"]
 
@@ -112,11 +112,17 @@ def _nodes(report, depth: int) -> list[_Node]:  # noqa: ANN001
     return nodes
 
 
-def _columns(nodes: list[_Node]) -> list[_Column]:
+def _columns(nodes: list[_Node], max_height: float) -> list[_Column]:
+    """Columns in row order; a column taller than ``max_height`` goes on in the next one, on its level."""
     columns: list[_Column] = []
     previous: _Node | None = None
+    height = 0.0
     for node in nodes:
+        node.item.measure()
         joined = previous is not None and previous.level == node.level and bool(previous.paths & set(node.reads))
+        if joined and height + _GAP + node.item.h > max_height:
+            joined = False
+        height = height + _GAP + node.item.h if joined else node.item.h
         if not joined:
             columns.append(_Column(level=node.level))
         node.column = len(columns) - 1
@@ -126,12 +132,12 @@ def _columns(nodes: list[_Node]) -> list[_Column]:
     return columns
 
 
-def draw_graph(report, depth: int) -> str:  # noqa: ANN001 - a convcalc.Report
+def draw_graph(report, depth: int, max_height: float = MAX_HEIGHT) -> str:  # noqa: ANN001 - a convcalc.Report
     """An SVG of a graph-like ``report`` (several inputs or outputs, or ``from``), laid out in bands."""
     nodes = _nodes(report, depth)
     owner = {path: node for node in nodes for path in node.paths}
     _levels(nodes, owner)
-    columns = _columns(nodes)
+    columns = _columns(nodes, max_height)
     skips = []
     for node in nodes:
         previous_column_last = columns[node.column - 1].nodes[-1] if node.column else None

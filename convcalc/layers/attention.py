@@ -26,7 +26,7 @@ from math import prod
 from ..args import Arg, boolean, choice, count, counts, per_dim
 from ..errors import LayerError
 from ..receptive import ReceptiveField
-from .base import Args, LayerRule, Outcome, Shape, register, spatial_of
+from .base import Args, Autograd, LayerRule, Outcome, Saved, Shape, register, spatial_of
 
 
 class AttentionCount:
@@ -113,7 +113,8 @@ def _partition(sizes: tuple[int, ...], spatial: tuple[int, ...]) -> None:
             )
 
 
-def evaluate_attention(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
+def attention_count(args: Args, shape: Shape) -> tuple[AttentionCount, tuple[int, ...]]:
+    """What one attention layer on ``shape`` is made of, and its window's size per dimension."""
     width, spatial = spatial_of(shape, "attention")
     heads = args["heads"]
     head_dim = args["head_dim"]
@@ -141,12 +142,40 @@ def evaluate_attention(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
             raise LayerError("missing-key", "relative_position_bias needs a window (its table spans one window)")
         table_sides = sizes
     counted = AttentionCount(width, heads, head_dim, positions, prod(spatial) // positions, args["bias"], table_sides)
+    return counted, sizes
+
+
+def evaluate_attention(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
+    counted, sizes = attention_count(args, shape)
+    grid = args["mode"] == "grid"
     return Outcome(
         shape=shape,
-        rf=_field(rf, args["window"] is not None, grid, sizes, spatial),
+        rf=_field(rf, args["window"] is not None, grid, sizes, shape[1:]),
         params=counted.params,
         macs=counted.macs,
         explain=counted.explain,
+    )
+
+
+def _products(args: Args, in_shape: Shape, out_shape: Shape) -> int:
+    """The scores and the weighted sum: products of two activations."""
+    return 2 * attention_count(args, in_shape)[0].score_macs
+
+
+def _saved(args: Args, in_shape: Shape, out_shape: Shape) -> tuple[Saved, ...]:
+    """What ``nn.MultiheadAttention(batch_first=True)`` keeps on the math kernel (torch 2.14.1),
+    per window: a copy of its input (transposed for the packed projection); the packed q, k, v
+    projection (3·P·I); q and k scaled (2·P·I); the softmax of the scores (heads·P²); the
+    heads' output before the output projection (P·I)."""
+    counted = attention_count(args, in_shape)[0]
+    positions = counted.windows * counted.positions
+    inner = counted.inner
+    return (
+        Saved("extra", positions * counted.width),
+        Saved("extra", 3 * positions * inner),
+        Saved("extra", 2 * positions * inner),
+        Saved("extra", counted.windows * counted.heads * counted.positions**2),
+        Saved("extra", positions * inner),
     )
 
 
@@ -182,5 +211,6 @@ register(
             "relative_position_bias": Arg(boolean, False, "default false: a (2w − 1)^d table per head; needs window"),
         },
         summary="multi-head self-attention",
+        autograd=Autograd(_saved, weight_products=True, activation_products=_products),
     )
 )

@@ -18,7 +18,7 @@ from .. import shapes
 from ..args import Arg, boolean, count, counts, nonnegatives, numeric_padding, padding, per_dim
 from ..errors import LayerError
 from ..receptive import ReceptiveField
-from .base import Args, LayerRule, Outcome, Shape, register, spatial_of
+from .base import Args, Autograd, LayerRule, Outcome, Shape, keeps_input, register, spatial_of
 from .window import check_output, check_window_fits, uneven_stride_warning, window_geometry
 from .worked import Worked, count_line, per_dimension, window_brief
 
@@ -104,6 +104,9 @@ def _brief(window: str, groups: int, c_in: int) -> str:
     return f"{window} {'depthwise' if groups == c_in else f'groups {groups}'}"
 
 
+CONV_AUTOGRAD = Autograd(keeps_input, weight_products=True)
+"""Its input, whether or not it is trained (PyTorch keeps it for either gradient)."""
+
 register(
     LayerRule(
         "conv",
@@ -111,6 +114,7 @@ register(
         CONV_ARGS,
         summary="convolution",
         takes_activation=True,
+        autograd=CONV_AUTOGRAD,
     )
 )
 
@@ -169,5 +173,6 @@ register(
         aliases=("convtranspose",),
         summary="transposed convolution",
         takes_activation=True,
+        autograd=CONV_AUTOGRAD,
     )
 )

@@ -13,7 +13,7 @@ from math import prod
 
 from ..args import Arg, boolean, count
 from ..receptive import ReceptiveField
-from .base import Args, LayerRule, Outcome, Shape, register
+from .base import Args, Autograd, LayerRule, Outcome, Saved, Shape, register
 from .conv import CONV_ARGS
 from .worked import NO_COUNTS, Worked, count_line
 
@@ -52,6 +52,11 @@ def _position_wise(shape: Shape, units: int, bias: bool, rf: ReceptiveField) -> 
     )
 
 
+def _fc_saved(args: Args, in_shape: Shape, out_shape: Shape) -> tuple[Saved, ...]:
+    """Its input, only for the weight gradient (the input gradient needs the weights alone)."""
+    return (Saved("input", prod(in_shape), needed_for="weights"),)
+
+
 register(
     LayerRule(
         "fc",
@@ -66,6 +71,7 @@ register(
         summary="fully connected",
         accepts_flat=True,
         takes_activation=True,
+        autograd=Autograd(_fc_saved, weight_products=True),
     )
 )
 
@@ -75,4 +81,8 @@ def evaluate_flatten(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     return Outcome(shape=(features,), rf=rf, explain=(count_line("features", shape), *NO_COUNTS))
 
 
-register(LayerRule("flatten", evaluate_flatten, summary="flatten to features", accepts_flat=True))
+register(
+    LayerRule(
+        "flatten", evaluate_flatten, summary="flatten to features", accepts_flat=True, autograd=Autograd(view=True)
+    )
+)

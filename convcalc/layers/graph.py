@@ -13,7 +13,7 @@ from ..args import Arg, choice, counts, per_dim
 from ..errors import LayerError
 from ..merge import merged_shape
 from ..receptive import ReceptiveField, widest
-from .base import Args, LayerRule, Outcome, Shape, register, shape_text, spatial_of
+from .base import Args, Autograd, LayerRule, Outcome, Saved, Shape, register, shape_text, spatial_of
 from .worked import NO_COUNTS, per_dimension
 
 ALIGNS = ("center", "start", "end")
@@ -55,7 +55,16 @@ for _kind, _summary in (
     ("mul", "elementwise product, broadcasting size-1 dimensions"),
 ):
     register(
-        LayerRule(_kind, _unused, {}, summary=_summary, accepts_flat=True, combine=_merger(_kind), least_inputs=2)
+        LayerRule(
+            _kind,
+            _unused,
+            {},
+            summary=_summary,
+            accepts_flat=True,
+            combine=_merger(_kind),
+            least_inputs=2,
+            autograd=Autograd(keeps_factors=_kind == "mul"),  # concat and add keep nothing
+        )
     )
 
 
@@ -90,6 +99,7 @@ register(
             "align": Arg(choice(*ALIGNS), "center"),
         },
         summary="spatial crop",
+        autograd=Autograd(view=True),  # a slice of its input
     )
 )
 
@@ -99,4 +109,18 @@ def evaluate_scale(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     return Outcome(shape=shape, rf=rf, params=shape[0], explain=worked)
 
 
-register(LayerRule("scale", evaluate_scale, {}, summary="learned per-channel scale (layer scale)", accepts_flat=True))
+def _scale_saved(args: Args, in_shape: Shape, out_shape: Shape) -> tuple[Saved, ...]:
+    """Its input, only for its factors' gradient (the input's needs the factors alone)."""
+    return (Saved("input", 0, needed_for="weights"),)
+
+
+register(
+    LayerRule(
+        "scale",
+        evaluate_scale,
+        {},
+        summary="learned per-channel scale (layer scale)",
+        accepts_flat=True,
+        autograd=Autograd(_scale_saved),
+    )
+)

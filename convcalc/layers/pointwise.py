@@ -8,12 +8,24 @@ None has MACs. Parameters are learnable tensors only: batch norm's γ and β
 from __future__ import annotations
 
 from collections.abc import Callable
+from math import prod
 from typing import Any
 
 from ..args import Arg, boolean, choice, count, integer, real
 from ..errors import LayerError
 from ..receptive import ReceptiveField
-from .base import Args, LayerRule, Outcome, Shape, register
+from .base import (
+    Args,
+    Autograd,
+    LayerRule,
+    Outcome,
+    Saved,
+    Shape,
+    keeps_input,
+    keeps_nothing,
+    keeps_output,
+    register,
+)
 from .worked import NO_COUNTS
 
 UNCHANGED = ("shape unchanged", *NO_COUNTS)
@@ -23,29 +35,86 @@ def _unchanged(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     return Outcome(shape=shape, rf=rf, explain=UNCHANGED)
 
 
-def _simple(name: str, summary: str, args: dict[str, Arg] | None = None, aliases: tuple[str, ...] = ()) -> None:
-    register(LayerRule(name, _unchanged, args or {}, aliases=aliases, summary=summary, accepts_flat=True, simple=True))
+def _simple(
+    name: str,
+    summary: str,
+    args: dict[str, Arg] | None = None,
+    aliases: tuple[str, ...] = (),
+    autograd: Autograd = Autograd(keeps_input),
+) -> None:
+    register(
+        LayerRule(
+            name,
+            _unchanged,
+            args or {},
+            aliases=aliases,
+            summary=summary,
+            accepts_flat=True,
+            simple=True,
+            autograd=autograd,
+        )
+    )
 
 
-_simple("relu", "rectified linear unit")
+def _dropout_saved(args: Args, in_shape: Shape, out_shape: Shape) -> tuple[Saved, ...]:
+    """The mask, one byte per element (bool, as CUDA's fused dropout keeps it)."""
+    return (Saved("extra", prod(in_shape), itemsize=1),)
+
+
+def _droppath_saved(args: Args, in_shape: Shape, out_shape: Shape) -> tuple[Saved, ...]:
+    """One scaled keep-or-drop factor per sample (torchvision's stochastic_depth)."""
+    return (Saved("extra", 1),)
+
+
+def _lrn_saved(args: Args, in_shape: Shape, out_shape: Shape) -> tuple[Saved, ...]:
+    """PyTorch's local_response_norm is composed of ops that keep: the input; the
+    squares padded with size − 1 channels (for the average over channels); the
+    scaled sum before and after the power; the output is not kept."""
+    channels, positions = in_shape[0], prod(in_shape[1:])
+    return (
+        Saved("input", prod(in_shape)),
+        Saved("extra", (channels + args["size"] - 1) * positions),
+        Saved("extra", channels * positions),
+        Saved("extra", channels * positions),
+    )
+
+
+KEEPS_OUTPUT = Autograd(keeps_output)
+_simple("relu", "rectified linear unit", autograd=KEEPS_OUTPUT)
 _simple("relu6", "ReLU capped at 6")
 _simple("leakyrelu", "leaky ReLU", {"slope": Arg(real(), 0.01)})
 _simple("elu", "exponential linear unit", {"alpha": Arg(real(), 1.0)})
 _simple("gelu", "Gaussian error linear unit", {"approximate": Arg(choice("none", "tanh"), "none")})
 _simple("silu", "sigmoid linear unit", aliases=("swish",))
-_simple("sigmoid", "logistic sigmoid")
-_simple("tanh", "hyperbolic tangent")
+_simple("sigmoid", "logistic sigmoid", autograd=KEEPS_OUTPUT)
+_simple("tanh", "hyperbolic tangent", autograd=KEEPS_OUTPUT)
 _simple("hardswish", "hard swish")
 _simple("hardsigmoid", "hard sigmoid")
-_simple("softmax", "softmax", {"dim": Arg(integer, 1)})
-_simple("dropout", "dropout", {"rate": Arg(real(0, 1, open_max=True), 0.5)})
-_simple("droppath", "stochastic depth", {"rate": Arg(real(0, 1, open_max=True), 0.0)})
+_simple("softmax", "softmax", {"dim": Arg(integer, 1)}, autograd=KEEPS_OUTPUT)
+def _rate_0(args: Args) -> bool:
+    """Dropout and stochastic depth at rate 0 return their input itself."""
+    return args["rate"] == 0
+
+
+_simple(
+    "dropout",
+    "dropout",
+    {"rate": Arg(real(0, 1, open_max=True), 0.5)},
+    autograd=Autograd(_dropout_saved, view=_rate_0),
+)
+_simple(
+    "droppath",
+    "stochastic depth",
+    {"rate": Arg(real(0, 1, open_max=True), 0.0)},
+    autograd=Autograd(_droppath_saved, view=_rate_0),
+)
 _simple(
     "lrn",
     "local response normalization",
     {"size": Arg(count, 5), "alpha": Arg(real(), 0.0001), "beta": Arg(real(), 0.75), "k": Arg(real(), 1.0)},
+    autograd=Autograd(_lrn_saved),
 )
-_simple("identity", "identity")
+_simple("identity", "identity", autograd=Autograd(view=True))
 
 
 def _divisible(what: str, channels: int, groups: int) -> None:
@@ -60,7 +129,13 @@ def evaluate_shuffle(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
 
 register(
     LayerRule(
-        "shuffle", evaluate_shuffle, {"groups": Arg(count)}, summary="channel shuffle", accepts_flat=True, simple=True
+        "shuffle",
+        evaluate_shuffle,
+        {"groups": Arg(count)},
+        summary="channel shuffle",
+        accepts_flat=True,
+        simple=True,
+        autograd=Autograd(keeps_nothing),
     )
 )
 
@@ -103,6 +178,28 @@ def _no_buffers(args: Args, channels: int) -> int:
     return 0
 
 
+STATISTIC_BYTES = 4
+"""Norm statistics are float32 whatever the activations' dtype (as under autocast)."""
+
+
+def _bn_saved(args: Args, in_shape: Shape, out_shape: Shape) -> tuple[Saved, ...]:
+    """Its input and the batch's mean and inverse standard deviation per channel."""
+    stats = Saved("extra", in_shape[0], STATISTIC_BYTES, per_sample=False)
+    return (Saved("input", prod(in_shape)), stats, stats)
+
+
+def _layernorm_saved(args: Args, in_shape: Shape, out_shape: Shape) -> tuple[Saved, ...]:
+    """Its input and a mean and inverse standard deviation per position."""
+    stats = Saved("extra", prod(in_shape[1:]), STATISTIC_BYTES)
+    return (Saved("input", prod(in_shape)), stats, stats)
+
+
+def _groupnorm_saved(args: Args, in_shape: Shape, out_shape: Shape) -> tuple[Saved, ...]:
+    """Its input and a mean and inverse standard deviation per group."""
+    stats = Saved("extra", args["groups"], STATISTIC_BYTES)
+    return (Saved("input", prod(in_shape)), stats, stats)
+
+
 EPS = Arg(real(0), 1e-5)
 AFFINE = Arg(boolean, True)
 
@@ -119,6 +216,7 @@ register(
         aliases=("batchnorm",),
         summary="batch normalization",
         accepts_flat=True,
+        autograd=Autograd(_bn_saved),
     )
 )
 register(
@@ -128,6 +226,7 @@ register(
         {"eps": Arg(real(0), 1e-6), "affine": AFFINE},
         summary="layer normalization over channels",
         accepts_flat=True,
+        autograd=Autograd(_layernorm_saved),
     )
 )
 register(
@@ -137,6 +236,7 @@ register(
         {"groups": Arg(count), "eps": EPS, "affine": AFFINE},
         summary="group normalization",
         accepts_flat=True,
+        autograd=Autograd(_groupnorm_saved),
     )
 )
 register(
@@ -146,5 +246,6 @@ register(
         {"shared": Arg(boolean, True)},
         summary="parametric ReLU",
         accepts_flat=True,
+        autograd=Autograd(keeps_input),
     )
 )

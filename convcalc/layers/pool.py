@@ -7,12 +7,13 @@ torchvision's published figures, convcalc counts none for them.
 from __future__ import annotations
 
 from fractions import Fraction
+from math import prod
 from typing import Any
 
 from .. import shapes
 from ..args import Arg, boolean, counts, padding, per_dim
 from ..receptive import ReceptiveField
-from .base import Args, LayerRule, Outcome, Shape, register, spatial_of
+from .base import Args, Autograd, LayerRule, Outcome, Saved, Shape, keeps_input, register, spatial_of
 from .window import check_output, check_window_fits, uneven_stride_warning, window_geometry
 from .worked import NO_COUNTS, Worked, per_dimension, window_brief
 
@@ -71,8 +72,27 @@ POOL_ARGS = {
     "ceil_mode": Arg(boolean, False),
 }
 
-register(LayerRule("maxpool", _pool("maxpool"), {**POOL_ARGS, "dilation": Arg(counts, 1)}, summary="max pooling"))
-register(LayerRule("avgpool", _pool("avgpool"), POOL_ARGS, summary="average pooling"))
+INDEX_BYTES = 8
+"""Max pooling keeps where each maximum was, as int64 indices."""
+
+
+def _max_saved(args: Args, in_shape: Shape, out_shape: Shape) -> tuple[Saved, ...]:
+    """Its input and an int64 index per output element."""
+    return (Saved("input", prod(in_shape)), Saved("extra", prod(out_shape), INDEX_BYTES))
+
+
+MAX_AUTOGRAD = Autograd(_max_saved)
+
+register(
+    LayerRule(
+        "maxpool",
+        _pool("maxpool"),
+        {**POOL_ARGS, "dilation": Arg(counts, 1)},
+        summary="max pooling",
+        autograd=MAX_AUTOGRAD,
+    )
+)
+register(LayerRule("avgpool", _pool("avgpool"), POOL_ARGS, summary="average pooling", autograd=Autograd(keeps_input)))
 
 
 def _global(type_name: str) -> Any:
@@ -86,7 +106,7 @@ def _global(type_name: str) -> Any:
 
 
 register(LayerRule("globalavgpool", _global("globalavgpool"), aliases=("gap",), summary="global average pooling"))
-register(LayerRule("globalmaxpool", _global("globalmaxpool"), summary="global max pooling"))
+register(LayerRule("globalmaxpool", _global("globalmaxpool"), summary="global max pooling", autograd=MAX_AUTOGRAD))
 
 
 def _output_arg(key: str, value: Any) -> Any:
@@ -114,6 +134,27 @@ def _adaptive(type_name: str) -> Any:
     return evaluate
 
 
+def _adaptive_avg_saved(args: Args, in_shape: Shape, out_shape: Shape) -> tuple[Saved, ...]:
+    """Its input, unless every output size is 1: PyTorch then takes a mean, which keeps nothing."""
+    return () if all(n == 1 for n in out_shape[1:]) else keeps_input(args, in_shape, out_shape)
+
+
 ADAPTIVE_ARGS = {"output": Arg(_output_arg)}
-register(LayerRule("adaptiveavgpool", _adaptive("adaptiveavgpool"), ADAPTIVE_ARGS, summary="adaptive average pooling"))
-register(LayerRule("adaptivemaxpool", _adaptive("adaptivemaxpool"), ADAPTIVE_ARGS, summary="adaptive max pooling"))
+register(
+    LayerRule(
+        "adaptiveavgpool",
+        _adaptive("adaptiveavgpool"),
+        ADAPTIVE_ARGS,
+        summary="adaptive average pooling",
+        autograd=Autograd(_adaptive_avg_saved),
+    )
+)
+register(
+    LayerRule(
+        "adaptivemaxpool",
+        _adaptive("adaptivemaxpool"),
+        ADAPTIVE_ARGS,
+        summary="adaptive max pooling",
+        autograd=MAX_AUTOGRAD,
+    )
+)

@@ -22,7 +22,7 @@ from ..args import (
 )
 from ..errors import LayerError
 from ..receptive import ReceptiveField, exact
-from .base import Args, LayerRule, Outcome, Shape, register, spatial_of
+from .base import Args, Autograd, LayerRule, Outcome, Saved, Shape, keeps_input, register, spatial_of
 from .graph import reference
 from .worked import NO_COUNTS, per_dimension
 
@@ -49,12 +49,18 @@ def evaluate_pad(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     )
 
 
+def _pad_saved(args: Args, in_shape: Shape, out_shape: Shape) -> tuple[Saved, ...]:
+    """Reflect and replicate padding keep their input; zeros and circular nothing."""
+    return keeps_input(args, in_shape, out_shape) if args["mode"] in ("reflect", "replicate") else ()
+
+
 register(
     LayerRule(
         "pad",
         evaluate_pad,
         {"padding": Arg(numeric_padding), "mode": Arg(choice(*PAD_MODES), "zeros")},
         summary="explicit padding",
+        autograd=Autograd(_pad_saved),
     )
 )
 
@@ -144,8 +150,17 @@ def evaluate_slice(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     return Outcome(shape=(stop - start, *shape[1:]), rf=rf, explain=(taken, *NO_COUNTS))
 
 
+VIEW = Autograd(view=True)
+
 register(
-    LayerRule("slice", evaluate_slice, {"channels": Arg(_channel_range)}, summary="channel slice", accepts_flat=True)
+    LayerRule(
+        "slice",
+        evaluate_slice,
+        {"channels": Arg(_channel_range)},
+        summary="channel slice",
+        accepts_flat=True,
+        autograd=VIEW,
+    )
 )
 
 
@@ -167,5 +182,6 @@ register(
         {"index": Arg(nonnegative), "chunks": Arg(count)},
         summary="one of n equal channel chunks",
         accepts_flat=True,
+        autograd=VIEW,
     )
 )

@@ -17,7 +17,7 @@ from math import prod
 from ..args import Arg, count, counts
 from ..errors import LayerError
 from ..receptive import ReceptiveField
-from .base import Args, LayerRule, Outcome, Shape, register, shape_text, spatial_of
+from .base import Args, Autograd, LayerRule, Outcome, Shape, register, shape_text, spatial_of
 from .worked import NO_COUNTS, count_line
 
 
@@ -27,7 +27,9 @@ def evaluate_tokens(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     return Outcome(shape=(width, n), rf=rf, explain=(f"N: {'·'.join(map(str, spatial))} = {n} tokens of width {width}", *NO_COUNTS))
 
 
-register(LayerRule("tokens", evaluate_tokens, summary="positions to a token sequence"))
+register(
+    LayerRule("tokens", evaluate_tokens, summary="positions to a token sequence", autograd=Autograd(view=True))
+)
 
 
 def evaluate_reshape(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
@@ -46,7 +48,15 @@ def _count_text(sizes: tuple[int, ...]) -> str:
     return f"{sizes[0]:,}" if len(sizes) == 1 else f"{shape_text(sizes)} = {prod(sizes):,}"
 
 
-register(LayerRule("reshape", evaluate_reshape, {"size": Arg(counts)}, summary="positions laid out anew"))
+register(
+    LayerRule(
+        "reshape",
+        evaluate_reshape,
+        {"size": Arg(counts)},
+        summary="positions laid out anew",
+        autograd=Autograd(view=True),
+    )
+)
 
 
 def evaluate_token(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:

@@ -5,10 +5,15 @@ from __future__ import annotations
 import csv
 import io
 
+from typing import TYPE_CHECKING
+
 from ..explain import by_row
 from ..report import Report
 from .common import dims_text, shape_text, visible_rows
 from .escape import csv_row
+
+if TYPE_CHECKING:
+    from ..training import Training
 
 HEADER = (
     "path",
@@ -34,16 +39,27 @@ HEADER = (
 )
 
 
-def render_csv(report: Report, layout: str = "hwc", depth: int | None = None, explain: bool = False) -> str:
-    """One line per row; with ``explain`` a last column holds the worked formulas, ``; ``-separated."""
+def render_csv(
+    report: Report,
+    layout: str = "hwc",
+    depth: int | None = None,
+    explain: bool = False,
+    training: Training | None = None,
+) -> str:
+    """One line per row; with ``training`` two more columns, ``backward_macs`` and ``saved_bytes``;
+    with ``explain`` a last column holds the worked formulas, ``; ``-separated."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER + (("explain",) if explain else ()))
+    trained = ("backward_macs", "saved_bytes") if training is not None else ()
+    writer.writerow(HEADER + trained + (("explain",) if explain else ()))
     worked = by_row(report) if explain else {}
-    outputs = {name for name, _ in report.outputs}
+    costs = {} if training is None else {id(row): cost for row, cost in zip(report.rows, training.rows)}
+    outputs = {path: name for (name, _), path in zip(report.outputs, report.output_paths)}
     for row in visible_rows(report, depth):
         rf = row.receptive_field
         extra = ("; ".join(worked[id(row)]),) if explain else ()
+        if costs:
+            extra = (costs[id(row)].backward_macs, costs[id(row)].saved_bytes, *extra)
         writer.writerow(
             csv_row(
                 (
@@ -65,7 +81,7 @@ def render_csv(report: Report, layout: str = "hwc", depth: int | None = None, ex
                     dims_text(rf.start),
                     len(row.warnings),
                     ";".join(row.input_paths),
-                    row.path_text if row.path_text in outputs else "",
+                    outputs.get(row.path_text, ""),
                     "yes" if row.frozen else "",
                     *extra,
                 )

@@ -8,7 +8,7 @@ write. Before they reach an output:
   ``\\n``), so no name can move the cursor, set a window title, or start a
   line that looks like another diagnostic; overlong fields are shortened;
 - rich: cells are passed as :class:`rich.text.Text`, never as markup;
-- CSV: cells that a spreadsheet would run as a formula (starting with
+- CSV: control characters escaped as for a terminal; cells that a spreadsheet would run as a formula (starting with
   ``= + - @``, tab or CR) get a leading ``'``, as OWASP recommends (plain
   numbers such as ``-1.5`` stay numbers);
 - Markdown: HTML-escaped, and the characters that make tables, links or
@@ -58,10 +58,12 @@ def diagnostic_line(diagnostic: Any) -> str:
 
 
 def csv_cell(value: Any) -> Any:
-    """A CSV cell no spreadsheet runs as a formula (numbers pass as they are)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.match(value):
-        return "'" + value
-    return value
+    """A CSV cell no spreadsheet runs as a formula (numbers pass as they are), control characters escaped."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_START) and not _NUMBER.match(value):
+        value = "'" + value
+    return terminal(value)
 
 
 def csv_row(values: Any) -> list[Any]:

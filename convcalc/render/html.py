@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..compare import Comparison, labels_of
 from ..explain import by_row
 from ..report import Report
 from ..units import human, human_bytes
 from .common import frozen_text, jump_text, output_items, reads_text, rf_text, shape_text, visible_rows
 from .escape import xml as escape
+
+if TYPE_CHECKING:
+    from ..training import Training
 
 STYLE = """
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 72rem;
@@ -36,26 +41,35 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def _rows_table(report: Report, layout: str, depth: int | None, explain: bool) -> str:
+def _rows_table(report: Report, layout: str, depth: int | None, explain: bool, training: Training | None) -> str:
+    more = "" if training is None else "<th class=num>Backward MACs</th><th class=num>Saved</th>"
     head = (
         "<tr><th>Layer</th><th>Type</th><th class=num>Output</th><th class=num>Params</th>"
-        "<th class=num>MACs</th><th class=num>Memory</th><th class=num>RF</th><th class=num>Jump</th></tr>"
+        f"<th class=num>MACs</th><th class=num>Memory</th>{more}<th class=num>RF</th><th class=num>Jump</th></tr>"
     )
     lines = [f"<table class=rows>\n<thead>{head}</thead>\n<tbody>"]
     worked = by_row(report) if explain else {}
+    costs = {} if training is None else {id(row): cost for row, cost in zip(report.rows, training.rows)}
+    span = 7 if training is None else 9
     for row in visible_rows(report, depth):
+        cost = costs.get(id(row))
+        cells = (
+            ""
+            if cost is None
+            else f"<td class=num>{cost.backward_macs:,}</td><td class=num>{human_bytes(cost.saved_bytes)}</td>"
+        )
         classes = " ".join(c for c in ("composite" if not row.leaf else "", "warned" if row.warnings else "") if c)
         indent = f' style="padding-left:{0.6 + 1.2 * row.depth:.1f}rem"'
         lines.append(
             f'<tr class="{classes}" data-path="{escape(row.path_text)}"><td{indent}>{escape(row.name + frozen_text(row) + reads_text(row))}</td>'
             f"<td>{escape(row.type)}</td><td class=num>{shape_text(row.output_shape, layout)}</td>"
             f"<td class=num>{row.params:,}</td><td class=num>{row.macs:,}</td>"
-            f"<td class=num>{human_bytes(row.activation_bytes)}</td>"
+            f"<td class=num>{human_bytes(row.activation_bytes)}</td>{cells}"
             f"<td class=num>{rf_text(row.receptive_field)}</td><td class=num>{jump_text(row.receptive_field)}</td></tr>"
         )
         if worked.get(id(row)):
             formulas = "<br>".join(escape(f) for f in worked[id(row)])
-            lines.append(f"<tr class=worked><td></td><td class=formula colspan=7>{formulas}</td></tr>")
+            lines.append(f"<tr class=worked><td></td><td class=formula colspan={span}>{formulas}</td></tr>")
     lines.append("</tbody>\n</table>")
     return "\n".join(lines)
 
@@ -73,6 +87,10 @@ def _totals(report: Report, layout: str) -> str:
     items += [(label, shape, "") for label, shape in output_items(report, layout)]
     if t.buffers:
         items.insert(1, ("Buffers", human(t.buffers), f"{t.buffers:,} BN running statistics (not parameters)"))
+    return _grid(items)
+
+
+def _grid(items: list[tuple[str, str, str]]) -> str:
     cells = "".join(
         f"<b>{escape(a)}</b><span>{escape(b)}</span><span class=exact>{escape(c)}</span>" for a, b, c in items
     )
@@ -80,17 +98,36 @@ def _totals(report: Report, layout: str) -> str:
 
 
 def render_html(
-    report: Report, layout: str = "hwc", depth: int | None = None, explain: bool = False, drawing: str | None = None
+    report: Report,
+    layout: str = "hwc",
+    depth: int | None = None,
+    explain: bool = False,
+    drawing: str | None = None,
+    training: Training | None = None,
 ) -> str:
+    """The page; with ``training``, each row's backward MACs and saved bytes, and the step itemised."""
+    batch = f" · batch {report.batch}" if report.batch != 1 else ""
     body = [
         f"<h1>{escape(report.name)}</h1>",
-        f"<p class=meta>{escape(report.file)} · input {shape_text(report.input_shape, layout)} · {report.dtype}</p>",
+        f"<p class=meta>{escape(report.file)} · input {shape_text(report.input_shape, layout)} · "
+        f"{report.dtype}{batch}</p>",
     ]
     if report.description:
         body.append(f"<p>{escape(report.description)}</p>")
     if drawing:
         body += ["<h2>The volumes</h2>", f"<div class=drawing>{drawing}</div>"]
-    body += ["<h2>Layers</h2>", _rows_table(report, layout, depth, explain), "<h2>Totals</h2>", _totals(report, layout)]
+    body += [
+        "<h2>Layers</h2>",
+        _rows_table(report, layout, depth, explain, training),
+        "<h2>Totals</h2>",
+        _totals(report, layout),
+    ]
+    if training is not None:
+        from .table import training_rows
+
+        itemised = training_rows(training, report.dtype)
+        steps = [(name.strip(), value, f"{exact} {note}".strip()) for name, value, exact, note in itemised]
+        body += ["<h2>Training step</h2>", _grid(steps)]
     if report.warnings:
         items = "".join(f"<li>{escape(w.format())}</li>" for w in report.warnings)
         body += ["<h2>Warnings</h2>", f"<ul class=warnings>{items}</ul>"]
@@ -102,7 +139,7 @@ def render_html_fragment(report: Report, layout: str = "hwc", depth: int | None 
     body = [
         f"<div class=convcalc><p><b>{escape(report.name)}</b> · input {shape_text(report.input_shape, layout)}"
         f" · {report.dtype}</p>",
-        _rows_table(report, layout, depth, False),
+        _rows_table(report, layout, depth, False, None),
         _totals(report, layout),
     ]
     if report.warnings:

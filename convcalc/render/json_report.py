@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 from json.encoder import encode_basestring
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..report import Report, Row
+
+if TYPE_CHECKING:
+    from ..training import Training
 
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -59,17 +62,22 @@ def render_document(
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-def render_json(report: Report, explain: bool = False) -> str:
-    """The JSON report; with ``explain`` each row gains ``explain``, its worked formulas as strings."""
+def render_json(report: Report, explain: bool = False, training: Training | None = None) -> str:
+    """The JSON report; with ``explain`` each row gains ``explain``, its worked formulas as strings;
+    with ``training``, each row its ``backward_macs`` and ``saved_bytes``, the totals the training
+    totals, and the top level the ``optimizer``."""
     data = report.to_dict(rows=False)
-    if not explain:
-        text = render_document(data, [row_json(row) for row in report.rows])
-    else:
+    rows = [row_json(row) for row in report.rows]
+    if explain:
         from ..explain import explanations
 
+        rows = [f'{row[:-1]}, "explain": {_dumps(list(lines))}}}' for row, lines in zip(rows, explanations(report))]
+    if training is not None:
+        data = {**data, "optimizer": training.optimizer}
+        data["totals"] = {**data["totals"], **training.totals_dict()}
         rows = [
-            f'{row_json(row)[:-1]}, "explain": {_dumps(list(lines))}}}'
-            for row, lines in zip(report.rows, explanations(report))
+            f'{row[:-1]}, "backward_macs": {cost.backward_macs}, "saved_bytes": {cost.saved_bytes}}}'
+            for row, cost in zip(rows, training.rows)
         ]
-        text = render_document(data, rows)
+    text = render_document(data, rows)
     return text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates from a dict's names

@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from rich.text import Text
 
+    from ..training import Training
+
 from ..explain import by_row
+from ..optimizers import OPTIMIZER_STATES
 from ..record import FrozenRecord
 from ..report import Report
 from ..units import human, human_bytes
@@ -46,9 +49,15 @@ class Line(FrozenRecord):
 
 
 def table_lines(
-    report: Report, layout: str = "hwc", depth: int | None = None, explain: bool = False, compact: bool = False
+    report: Report,
+    layout: str = "hwc",
+    depth: int | None = None,
+    explain: bool = False,
+    compact: bool = False,
+    training: Training | None = None,
 ) -> tuple[list[Column], list[Line]]:
-    """Columns and rows as plain text; ``compact`` writes counts as 62.4M instead of 62,378,344."""
+    """Columns and rows as plain text; ``compact`` writes counts as 62.4M instead of 62,378,344.
+    With ``training``, each row's backward MACs and saved bytes too."""
     count = human if compact else (lambda value: f"{value:,}")
     columns = [
         Column("Layer", False),
@@ -60,10 +69,14 @@ def table_lines(
         Column("RF", True),
         Column("Jump", True),
     ]
+    costs = {}
+    if training is not None:
+        columns[6:6] = [Column("Backward MACs", True), Column("Saved", True)]
+        costs = {id(row): cost for row, cost in zip(report.rows, training.rows)}
     lines = []
     worked = by_row(report) if explain else {}
     for row in visible_rows(report, depth):
-        cells = (
+        cells: tuple[str, ...] = (
             "  " * row.depth
             + terminal(row.name)
             + frozen_text(row)
@@ -77,6 +90,10 @@ def table_lines(
             rf_text(row.receptive_field),
             jump_text(row.receptive_field),
         )
+        if costs:
+            cost = costs[id(row)]
+            extra = (count(cost.backward_macs) if cost.backward_macs else "–", human_bytes(cost.saved_bytes))
+            cells = cells[:6] + extra + cells[6:]
         lines.append(Line(cells, "" if row.leaf else "bold", "⚠" if row.warnings else ""))
         if explain:
             for formula in worked[id(row)]:
@@ -159,6 +176,25 @@ def totals_rows(report: Report, layout: str = "hwc") -> list[tuple[str, str, str
     return rows
 
 
+def training_rows(training: Training, dtype: str) -> list[tuple[str, str, str, str]]:
+    """The training step, itemised: (label, human value, exact value, what it counts)."""
+    copies = OPTIMIZER_STATES[training.optimizer]
+    state = f"{training.optimizer}: {copies} cop{'y' if copies == 1 else 'ies'} of the trainable parameters"
+
+    def line(label: str, value: int, note: str) -> tuple[str, str, str, str]:
+        return (label, human_bytes(value), f"{value:,} B", note)
+
+    return [
+        ("Training step", f"batch {training.batch}", training.optimizer, "one forward and backward pass"),
+        ("Backward MACs", human(training.backward_macs), f"{training.backward_macs:,}", "input + weight gradients"),
+        line("  Parameters", training.param_bytes, dtype),
+        line("  Gradients", training.gradient_bytes, "of the trainable parameters"),
+        line("  Optimizer state", training.optimizer_bytes, state),
+        line("  Saved activations", training.saved_activation_bytes, "kept by autograd for the backward"),
+        line("Training memory", training.training_memory_bytes, "the four above"),
+    ]
+
+
 def _plain_totals(rows: list[tuple[str, str, str, str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     return "".join(
@@ -176,11 +212,20 @@ def wants_color(stream: TextIO) -> bool:
     return bool(isatty and isatty())
 
 
-def plain_report(report: Report, layout: str = "hwc", depth: int | None = None, explain: bool = False) -> str:
-    """Table, totals and warnings as plain text (rich is not imported)."""
-    title = f"{terminal(report.name)}  ·  input {shape_text(report.input_shape, layout)}  ·  {report.dtype}"
-    columns, lines = table_lines(report, layout, depth, explain)
+def plain_report(
+    report: Report,
+    layout: str = "hwc",
+    depth: int | None = None,
+    explain: bool = False,
+    training: Training | None = None,
+) -> str:
+    """Table, totals (and training costs) and warnings as plain text (rich is not imported)."""
+    batch = f"  ·  batch {report.batch}" if report.batch != 1 else ""
+    title = f"{terminal(report.name)}  ·  input {shape_text(report.input_shape, layout)}  ·  {report.dtype}{batch}"
+    columns, lines = table_lines(report, layout, depth, explain, training=training)
     parts = [plain_table(columns, lines, title), "\n", _plain_totals(totals_rows(report, layout))]
+    if training is not None:
+        parts += ["\n", _plain_totals(training_rows(training, report.dtype))]
     if report.warnings:
         parts += ["\n", *(diagnostic_line(w) + "\n" for w in report.warnings)]
     return "".join(parts)
@@ -193,15 +238,18 @@ def print_report(
     depth: int | None = None,
     explain: bool = False,
     width: int | None = None,
+    training: Training | None = None,
 ) -> None:
     """Table, totals and warnings. On a terminal, styled by rich, with counts in K/M/G
-    when exact ones don't fit; elsewhere plain text, never cut, and rich is not imported."""
+    when exact ones don't fit; elsewhere plain text, never cut, and rich is not imported.
+    With ``training``, its columns and the step itemised."""
     stream = file if file is not None else sys.stdout
     if not wants_color(stream):
-        stream.write(plain_report(report, layout, depth, explain))
+        stream.write(plain_report(report, layout, depth, explain, training))
         return
-    title = f"{terminal(report.name)}  ·  input {shape_text(report.input_shape, layout)}  ·  {report.dtype}"
-    columns, lines = table_lines(report, layout, depth, explain)
+    batch = f"  ·  batch {report.batch}" if report.batch != 1 else ""
+    title = f"{terminal(report.name)}  ·  input {shape_text(report.input_shape, layout)}  ·  {report.dtype}{batch}"
+    columns, lines = table_lines(report, layout, depth, explain, training=training)
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -209,7 +257,7 @@ def print_report(
     console = Console(file=stream, width=width, highlight=False)
     needed = sum(_widths(columns, lines)) + 3 * (len(columns) - 1)
     if needed > console.width and width is None:
-        columns, lines = table_lines(report, layout, depth, explain, compact=True)
+        columns, lines = table_lines(report, layout, depth, explain, compact=True, training=training)
     console.print(Text("\n").join(render_table_text(columns, lines, title)), crop=False, soft_wrap=True)
     console.print()
     grid = Table.grid(padding=(0, 2))
@@ -219,6 +267,10 @@ def print_report(
     grid.add_column(style="dim")
     for row in totals_rows(report, layout):
         grid.add_row(*row)
+    if training is not None:
+        grid.add_row()
+        for row in training_rows(training, report.dtype):
+            grid.add_row(*row)
     console.print(grid, crop=False)
     if report.warnings:
         console.print()
