@@ -241,23 +241,48 @@ SYNONYMS = {
 
 
 def check_args(schema: dict[str, Arg], given: dict[str, Any], where: str) -> dict[str, Any]:
-    """Check ``given`` against ``schema``; fill defaults. Raises LayerError."""
+    """Check ``given`` against ``schema``; fill defaults.
+
+    Raises the first LayerError, carrying the others in ``others``: every
+    unknown key, then every bad value in the schema's order, the missing keys in one
+    error where the first of them comes (a missing key that an unknown key's hint names is left out: the hint says it).
+    """
+    problems: list[LayerError] = []
+    meant: set[str] = set()
     for key in given:
         if key not in schema:
             valid = ", ".join(sorted(schema)) or "none"
             synonym = SYNONYMS.get(key)
             hint = f"did you mean {synonym!r}?" if synonym in schema else suggest(key, schema)
-            raise LayerError(
-                "unknown-key",
-                f"unknown key {key!r} for {where}" + (f" ({hint})" if hint else f" (valid: {valid})"),
-                hint,
+            if hint:
+                meant.add(hint.split("'")[1])
+            problems.append(
+                LayerError(
+                    "unknown-key",
+                    f"unknown key {key!r} for {where}" + (f" ({hint})" if hint else f" (valid: {valid})"),
+                    hint,
+                )
             )
     values: dict[str, Any] = {}
+    missing: list[str] = []
+    missing_at = 0
     for key, arg in schema.items():
         if key in given and given[key] is not None:
-            values[key] = arg.check(key, given[key])
+            try:
+                values[key] = arg.check(key, given[key])
+            except LayerError as exc:
+                problems.append(exc)
         elif arg.default is REQUIRED:
-            raise LayerError("missing-key", f"{where} needs {key!r}")
+            if key not in meant:
+                if not missing:
+                    missing_at = len(problems)
+                missing.append(repr(key))
         else:
             values[key] = arg.default
+    if missing:
+        problems.insert(missing_at, LayerError("missing-key", f"{where} needs {' and '.join(missing)}"))
+    if problems:
+        first = problems[0]
+        first.others = problems[1:]
+        raise first
     return values

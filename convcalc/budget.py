@@ -102,17 +102,20 @@ def check_budget(
     positions: dict[str, Position],
     overrides: dict[str, int] | None = None,
     optimizer: str = DEFAULT_OPTIMIZER,
+    defaults: dict[str, int] | None = None,
 ) -> list[BudgetLine]:
-    """Every budget line, the command line's overrides winning over the spec's. The spec's
-    limits are measured at its budget's ``batch`` and ``optimizer`` when it names them,
-    else, as the overrides, at ``report``'s batch and ``optimizer``."""
+    """Every budget line: the configuration's ``defaults``, the spec's limits over them, the
+    command line's overrides over both. The spec's limits are measured at its budget's
+    ``batch`` and ``optimizer`` when it names them, else, as the defaults and overrides, at
+    ``report``'s batch and ``optimizer``."""
     spec_report = batched(report, limits.get("batch", report.batch))
     spec_optimizer = limits.get("optimizer", optimizer)
     merged: dict[str, tuple[Any, str, Report, str]] = {
-        key: (value, "spec", spec_report, spec_optimizer)
-        for key, value in limits.items()
-        if key not in SETTING_KEYS
+        key: (value, "config", report, optimizer) for key, value in (defaults or {}).items()
     }
+    merged.update(
+        (key, (value, "spec", spec_report, spec_optimizer)) for key, value in limits.items() if key not in SETTING_KEYS
+    )
     for key, value in (overrides or {}).items():
         merged[key] = (value, "command line", report, optimizer)
     return [

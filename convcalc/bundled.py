@@ -29,3 +29,9 @@ def find_bundled(name: str) -> str | None:
     if "/" in stem or "\\" in stem:
         return None
     return bundled_specs().get(stem)
+
+
+def bundled_label(name: str) -> str:
+    """How a bundled spec used by name is shown in messages and reports: ``alexnet (bundled)``."""
+    stem = name[:-5] if name.endswith(".yaml") else name
+    return f"{stem} (bundled)"

@@ -1,7 +1,7 @@
 """``convcalc check``: analyze many specs, collect every problem, decide the exit code.
 
 Exit codes as linters use them: 0 clean; 1 an error or an exceeded budget in
-some spec (or any warning, with ``strict``); 2 the check could not run on some
+some spec (or any warning, with ``strict``; notes never fail); 2 the check could not run on some
 path (missing, unreadable). Every path is checked even after a failure.
 """
 
@@ -12,8 +12,10 @@ import re
 
 from .batch import batched
 from .budget import BudgetLine, budget_diagnostics, check_budget
+from .config import Config, find_config
 from .engine import DEFAULT_MAX_ROWS, analyze_spec
-from .errors import CANNOT_RUN_CODES, EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEM, Diagnostic, SpecError
+from .errors import CANNOT_RUN_CODES, EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEM, Diagnostic, SpecError, all_diagnostics
+from .lint import Selection, select_report
 from .optimizers import DEFAULT_OPTIMIZER
 from .report import Report
 from .safeio import path_text, read_spec_text
@@ -25,15 +27,17 @@ MAX_FILES = 100_000
 
 
 class FileResult:
-    """One checked file: its report (when it analyzed), problems and budget lines."""
+    """One checked file: its report (when it analyzed), problems and budget lines;
+    ``strict``: its configuration makes warnings fail."""
 
-    __slots__ = ("file", "report", "diagnostics", "budget")
+    __slots__ = ("file", "report", "diagnostics", "budget", "strict")
 
     def __init__(self, file: str) -> None:
         self.file = file
         self.report: Report | None = None
         self.diagnostics: list[Diagnostic] = []
         self.budget: list[BudgetLine] = []
+        self.strict = False
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -42,6 +46,10 @@ class FileResult:
     @property
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "warning"]
+
+    @property
+    def notes(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "note"]
 
     @property
     def could_not_run(self) -> bool:
@@ -64,21 +72,34 @@ class CheckResult:
         return sum(len(f.warnings) for f in self.files)
 
     @property
+    def notes(self) -> int:
+        return sum(len(f.notes) for f in self.files)
+
+    @property
     def exit_code(self) -> int:
         if any(f.could_not_run for f in self.files):
             return EXIT_CANNOT_RUN
-        if self.errors or (self.strict and self.warnings):
+        if any(self.failed(f) for f in self.files):
             return EXIT_PROBLEM
         return EXIT_OK
 
+    def failed(self, f: FileResult) -> bool:
+        return bool(f.errors or ((self.strict or f.strict) and f.warnings))
+
     def summary(self) -> str:
-        failed = sum(1 for f in self.files if f.errors or (self.strict and f.warnings))
+        failed = sum(1 for f in self.files if self.failed(f))
         files = f"{len(self.files)} spec{'s' if len(self.files) != 1 else ''} checked"
         verdict = "all clean" if not failed else f"{failed} failed"
         return (
             f"{files}, {verdict}: {self.errors} error{'s' if self.errors != 1 else ''}, "
             f"{self.warnings} warning{'s' if self.warnings != 1 else ''}"
+            + (f", {self.notes} note{'s' if self.notes != 1 else ''}" if self.notes else "")
             + (" (--strict: warnings fail)" if self.strict and self.warnings else "")
+            + (
+                " (strict in the configuration: warnings fail)"
+                if not self.strict and any(f.strict and f.warnings for f in self.files)
+                else ""
+            )
         )
 
 
@@ -197,26 +218,39 @@ def check_file(
     max_rows: int = DEFAULT_MAX_ROWS,
     batch: int = 1,
     optimizer: str = DEFAULT_OPTIMIZER,
+    selection: Selection | None = None,
+    config: Config | None = None,
 ) -> FileResult:
     """One file's result, at ``batch`` (budget lines: see convcalc.budget); nothing one file
-    does stops the others being checked."""
+    does stops the others being checked.
+
+    ``config`` (found upward from the file when None) adds its ignores, its
+    selection when ``selection`` has none, its strictness and default budgets.
+    """
     result = FileResult(path)
+    chosen = selection or Selection()
     try:
         path_text(path)
+        if config is None:
+            config = find_config(os.getcwd() if path == "-" else path)
+        result.strict = config.strict
+        chosen = Selection(chosen.ignore | config.ignore, chosen.select if chosen.select is not None else config.select)
         if os.path.isdir(path):
             result.diagnostics.append(Diagnostic("error", "file", "no *.yaml or *.yml specs in this directory", path))
             return result
-        report = batched(analyze_spec(load_text(read_spec_text(path), path), max_rows), batch)
+        report = batched(
+            analyze_spec(load_text(read_spec_text(path), "<stdin>" if path == "-" else path), max_rows), batch
+        )
     except SpecError as error:
-        result.diagnostics.append(error.diagnostic)
+        result.diagnostics += chosen.filter(all_diagnostics(error))
         return result
     except (RecursionError, MemoryError, ValueError, OverflowError) as error:
         # A last line of defence: this file gets the error, the other files their results.
         message = f"could not be analyzed ({type(error).__name__}); please report this spec as a bug"
         result.diagnostics.append(Diagnostic("error", "internal", message, path))
         return result
-    result.report = report
-    result.budget = check_budget(report, report.budget, report.budget_positions, overrides, optimizer)
+    result.report = select_report(report, chosen)
+    result.budget = check_budget(report, report.budget, report.budget_positions, overrides, optimizer, config.budget)
     result.diagnostics += budget_diagnostics(result.budget, path)
     result.diagnostics += report.warnings
     return result
@@ -229,7 +263,21 @@ def check_paths(
     max_rows: int = DEFAULT_MAX_ROWS,
     batch: int = 1,
     optimizer: str = DEFAULT_OPTIMIZER,
+    selection: Selection | None = None,
 ) -> CheckResult:
-    return CheckResult(
-        [check_file(path, overrides, max_rows, batch, optimizer) for path in expand_paths(arguments)], strict
-    )
+    """Check every spec the arguments name; each file under the configuration found from its
+    folder (read once per folder)."""
+    configs: dict[str, Config] = {}
+    files = []
+    for path in expand_paths(arguments):
+        folder = os.getcwd() if path == "-" else os.path.dirname(os.path.abspath(path))
+        try:
+            if folder not in configs:
+                configs[folder] = find_config(folder)
+        except SpecError as error:
+            failed = FileResult(path)
+            failed.diagnostics.append(error.diagnostic)
+            files.append(failed)
+            continue
+        files.append(check_file(path, overrides, max_rows, batch, optimizer, selection, configs[folder]))
+    return CheckResult(files, strict)

@@ -27,20 +27,22 @@ def _stderr(text: str) -> None:
 
 
 def report_error(error: SpecError, source: str | None = None) -> int:
-    """Print a SpecError as ``file:line:col: error[code]: row: message``; return the exit code.
+    """Print a SpecError (each of its errors) as ``file:line:col: error[code]: row: message``;
+    return the exit code.
 
     On a terminal the offending source line follows, with a caret; ``source``
     is the text already read (never read again).
     """
+    from .errors import all_diagnostics
     from .render.escape import diagnostic_line
 
-    diagnostic = error.diagnostic
-    _stderr(diagnostic_line(diagnostic))
-    if source is not None and sys.stderr.isatty():
-        excerpt = source_excerpt(diagnostic, source)
-        if excerpt:
-            _stderr(excerpt)
-    return EXIT_CANNOT_RUN if diagnostic.code in CANNOT_RUN_CODES else EXIT_PROBLEM
+    for diagnostic in all_diagnostics(error):
+        _stderr(diagnostic_line(diagnostic))
+        if source is not None and sys.stderr.isatty():
+            excerpt = source_excerpt(diagnostic, source)
+            if excerpt:
+                _stderr(excerpt)
+    return EXIT_CANNOT_RUN if error.diagnostic.code in CANNOT_RUN_CODES else EXIT_PROBLEM
 
 
 def source_excerpt(diagnostic: Diagnostic, source: str) -> str:
@@ -83,9 +85,10 @@ def resolve_spec_path(spec: str) -> str:
     return spec
 
 
-def analyze_argument(spec: str, max_rows: int | None, batch: int = 1) -> Any:
+def analyze_argument(spec: str, max_rows: int | None, batch: int = 1, selection: Any = None) -> Any:
     """The report of one spec argument, for ``batch`` samples; on a SpecError, print it (with
-    an excerpt of the text already read) and exit 1 or 2."""
+    an excerpt of the text already read) and exit 1 or 2. With ``selection``, the warnings and
+    notes are chosen by it and by the configuration found from the spec's folder."""
     from .batch import batched
     from .engine import DEFAULT_MAX_ROWS, analyze_spec
     from .spec import load_text
@@ -93,7 +96,16 @@ def analyze_argument(spec: str, max_rows: int | None, batch: int = 1) -> Any:
     source = None
     try:
         source, name = read_argument(spec)
-        return batched(analyze_spec(load_text(source, name), max_rows or DEFAULT_MAX_ROWS), batch)
+        report = batched(analyze_spec(load_text(source, name), max_rows or DEFAULT_MAX_ROWS), batch)
+        if selection is not None:
+            from .config import find_config
+            from .lint import Selection, select_report
+
+            target = resolve_spec_path(spec)
+            config = find_config(os.getcwd() if target == "-" else target)
+            chosen = selection.select if selection.select is not None else config.select
+            report = select_report(report, Selection(selection.ignore | config.ignore, chosen))
+        return report
     except SpecError as error:
         sys.exit(report_error(error, source))
 
@@ -105,7 +117,11 @@ def read_argument(spec: str) -> tuple[str, str]:
 
     target = resolve_spec_path(spec)
     source = read_spec_text(target)
-    return source, "<stdin>" if target == "-" else spec if os.path.exists(spec) else target
+    if target == "-" or os.path.exists(spec):
+        return source, "<stdin>" if target == "-" else spec
+    from .bundled import bundled_label
+
+    return source, bundled_label(spec)
 
 
 MAX_DRAWN_ROWS = 2_000
@@ -138,6 +154,17 @@ def emit(text: str, output: str | None = None, inputs: tuple[str, ...] = ()) -> 
     _stderr(f"wrote {output}")
 
 
+def complete_spec(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of a SPEC: the bundled names that start with what was typed, and the
+    shell's own file completion (so ``analyze res<TAB>`` offers resnet18 and ./results/)."""
+    from click.shell_completion import CompletionItem
+
+    from .bundled import bundled_specs
+
+    names = [CompletionItem(name) for name in bundled_specs() if name.startswith(incomplete)]
+    return [*names, CompletionItem(incomplete, type="file")]
+
+
 FORMATS = ("table", "json", "csv", "markdown", "html")
 
 
@@ -164,6 +191,34 @@ class Count(click.ParamType):
         if not self.minimum <= number <= MAX_INT:
             self.fail(f"{number} is not an integer from {self.minimum} to {MAX_INT:,}", param, ctx)
         return number
+
+
+def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--ignore`` and ``--select``: codes of warnings and notes, repeated or comma-separated."""
+    func = click.option(
+        "--select",
+        "select",
+        multiple=True,
+        metavar="CODE",
+        help="Show only these warning/note codes (replaces the configuration's select).",
+    )(func)
+    func = click.option(
+        "--ignore",
+        "ignore",
+        multiple=True,
+        metavar="CODE",
+        help="Never show these warning/note codes, e.g. --ignore uneven-stride (adds to the configuration's).",
+    )(func)
+    return func
+
+
+def selection_of(ignore: tuple[str, ...], select: tuple[str, ...]) -> Any:
+    from .lint import Selection, split_codes
+
+    return Selection(
+        [c for text in ignore for c in split_codes(text)],
+        [c for text in select for c in split_codes(text)] if select else None,
+    )
 
 
 POSITIVE = Count(1)
@@ -240,7 +295,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("spec")
+@click.argument("spec", shell_complete=complete_spec)
 @output_options
 @click.option("--depth", type=NATURAL, default=None, help="Show rows down to this depth (0 = top level).")
 @click.option(
@@ -254,6 +309,7 @@ def main() -> None:
 )
 @batch_option
 @training_options
+@selection_options
 def analyze(
     spec: str,
     fmt: str,
@@ -264,6 +320,8 @@ def analyze(
     batch: int,
     training: bool,
     optimizer: str,
+    ignore: tuple[str, ...],
+    select: tuple[str, ...],
 ) -> None:
     """Analyze SPEC: per-layer table and totals.
 
@@ -278,7 +336,7 @@ def analyze(
         convcalc analyze net.yaml --format json > report.json
         convcalc analyze resnet50 --training --batch 32 --optimizer adamw --depth 0
     """
-    report = analyze_argument(spec, max_rows, batch)
+    report = analyze_argument(spec, max_rows, batch, selection_of(ignore, select))
     cost = None
     if training:
         from .training import training_cost
@@ -331,9 +389,11 @@ def _quantity(unit: str) -> Callable[[click.Context, click.Parameter, str | None
     def convert(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
         if value is None:
             return None
-        from .units import parse_quantity
+        from .units import parse_quantity, unit_required
 
         try:
+            if unit == "bytes":
+                unit_required(value)
             return parse_quantity(value, unit)
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
@@ -342,7 +402,7 @@ def _quantity(unit: str) -> Callable[[click.Context, click.Parameter, str | None
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option(
     "--format",
     "fmt",
@@ -352,7 +412,8 @@ def _quantity(unit: str) -> Callable[[click.Context, click.Parameter, str | None
     help="text: file:line:col lines; github: workflow commands that annotate pull requests; "
     "json: the check report; sarif: SARIF 2.1.0 for code scanning.",
 )
-@click.option("--strict", is_flag=True, help="Warnings fail the check too.")
+@click.option("--strict", is_flag=True, help="Warnings fail the check too (notes never do).")
+@selection_options
 @click.option("--max-params", callback=_quantity("count"), help="Parameter budget, e.g. 25.6M (overrides the spec's).")
 @click.option("--max-macs", callback=_quantity("count"), help="MAC budget, e.g. 4.1G (overrides the spec's).")
 @click.option("--max-flops", callback=_quantity("count"), help="FLOP budget (FLOPs = 2 × MACs).")
@@ -388,12 +449,16 @@ def check(
     max_rows: int | None,
     batch: int,
     optimizer: str,
+    ignore: tuple[str, ...],
+    select: tuple[str, ...],
 ) -> None:
     """Check specs for CI: every error, warning and exceeded budget, one line each.
 
-    PATHS are spec files, directories (searched for *.yaml and *.yml) or
-    globs. Exit status: 0 clean; 1 an error or an exceeded budget (or any
-    warning with --strict); 2 a path could not be read.
+    PATHS are spec files, directories (searched for *.yaml and *.yml),
+    globs, or '-' for standard input. Exit status: 0 clean; 1 an error or
+    an exceeded budget (or any warning with --strict; notes never fail);
+    2 a path or the configuration could not be read. Each spec follows
+    the convcalc.toml or pyproject.toml [tool.convcalc] found upward from it.
 
     \b
     Example:
@@ -415,7 +480,12 @@ def check(
         ("backward_macs", max_backward_macs),
     )
     overrides = {key: value for key, value in limits if value is not None}
-    result = check_paths(list(paths), overrides, strict, max_rows or DEFAULT_MAX_ROWS, batch, optimizer)
+    result = check_paths(
+        list(paths), overrides, strict, max_rows or DEFAULT_MAX_ROWS, batch, optimizer, selection_of(ignore, select)
+    )
+    from .launch import STATUS_IF_PIPE_CLOSES
+
+    STATUS_IF_PIPE_CLOSES[0] = result.exit_code
     click.echo(RENDERERS[fmt](result), nl=False)
     sys.exit(result.exit_code)
 
@@ -491,6 +561,8 @@ def convolution_options(kernel_required: bool) -> Callable[[Callable[..., Any]],
     default=None,
     help="Solve for the paddings and strides that give this output size.",
 )
+@click.option("--channels", type=POSITIVE, default=None, help="Input channels C: adds the volume and parameters.")
+@click.option("--filters", type=POSITIVE, default=None, help="Filters K (output channels), with --channels.")
 def conv(
     size: str,
     kernel: str,
@@ -500,26 +572,39 @@ def conv(
     transposed: bool,
     output_padding: str,
     target: int | None,
+    channels: int | None,
+    filters: int | None,
 ) -> None:
     """Work one convolution through: the formula, the numbers, the result.
 
     SIZE is the input size: 7, or one per dimension, 7x5 or 8x16x16. For a
     stride that doesn't fit, says what was floored, which input rows are
     never read, and the paddings, strides and input sizes that fit exactly.
+    With --channels C and --filters K, SIZE 32 is a 32×32 image (the
+    slides' W×H×C volume) and the output volume and the parameters,
+    (F·F·C + 1)·K, are worked through too.
 
     \b
     Example:
+        convcalc conv 32 --channels 3 --filters 10 --kernel 5 --padding 2
         convcalc conv 7 --kernel 3 --stride 3
         convcalc conv 7 --kernel 3 --stride 2 --padding 1
         convcalc conv 224 --kernel 7 --stride 2 --padding same
         convcalc conv 3 --kernel 3 --stride 2 --padding 1 --transposed --output-padding 1
         convcalc conv 32 --kernel 5 --target 16
     """
-    from .teach import ConvSetting, explain_conv, explain_target, resolve_pad
+    from .teach import ConvSetting, channels_last_hint, explain_conv, explain_target, explain_volume, resolve_pad
 
     if kernel is None:  # click 8.5 no longer enforces required=True on an option whose default is None
         raise click.UsageError("conv needs --kernel, e.g. convcalc conv 7 --kernel 3")
+    if (channels is None) != (filters is None):
+        raise click.UsageError("--channels and --filters go together, e.g. --channels 3 --filters 10")
     sizes = _dims(size, "SIZE")
+    if channels is not None and len(sizes) == 1:
+        sizes = sizes * 2  # an image: the slides' square W×H
+    hint = channels_last_hint(sizes) if channels is None else ""
+    if hint:
+        _stderr(hint)
     if not 1 <= len(sizes) <= 3 or any(v < 1 for v in sizes):
         raise click.BadParameter("SIZE is 1 to 3 positive numbers, like 7 or 7x5", param_hint="SIZE")
     ndim = len(sizes)
@@ -552,6 +637,9 @@ def conv(
     ]
     for line in explain_conv(settings):
         click.echo(line)
+    if channels is not None and filters is not None and all(c.output >= 1 for c in settings):
+        for line in explain_volume(settings, channels, filters):
+            click.echo(line)
     if any(c.output < 1 for c in settings):
         sys.exit(EXIT_PROBLEM)
 
@@ -592,7 +680,7 @@ def rf(layers: tuple[str, ...]) -> None:
 
 
 @main.command("compare")
-@click.argument("specs", nargs=-1, required=True)
+@click.argument("specs", nargs=-1, required=True, shell_complete=complete_spec)
 @output_options
 @click.option(
     "--depth",
@@ -655,7 +743,7 @@ def _padding_value(text: str) -> Any:
 
 
 @main.command()
-@click.argument("target")
+@click.argument("target", shell_complete=complete_spec)
 @click.argument("size", required=False)
 @convolution_options(kernel_required=False)
 @click.option(

@@ -83,9 +83,25 @@ class RowLine:
 
 @dataclass(frozen=True)
 class Comparison:
+    """Reports side by side (the first the baseline): totals as :class:`MetricLine`, rows
+    aligned as :class:`RowLine`. ``convcalc.render(comparison, "markdown")`` writes it."""
+
     reports: tuple[Report, ...]
     metrics: tuple[MetricLine, ...]
     rows: tuple[RowLine, ...]
+
+    def __repr__(self) -> str:
+        return f"Comparison({[r.name for r in self.reports]!r}, {len(self.rows)} row lines)"
+
+    def _repr_html_(self) -> str:
+        from .render.html import render_compare_html
+
+        return render_compare_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .render.compare_output import render_markdown
+
+        return render_markdown(self)
 
     def to_dict(self) -> dict[str, Any]:
         def row_values(row: Row | None) -> dict[str, Any] | None:
@@ -237,3 +253,8 @@ def compare(reports: list[Report], depth: int | None = None, optimizer: str | No
         present = next(r for r in line if r is not None)
         row_lines.append(RowLine(present.path_text, present.depth, tuple(line)))
     return Comparison(tuple(reports), metrics, tuple(row_lines))
+
+
+from .callable_module import make_callable  # noqa: E402
+
+make_callable(__name__, "compare")

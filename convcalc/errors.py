@@ -13,7 +13,7 @@ from .record import FrozenRecord
 EXIT_OK, EXIT_PROBLEM, EXIT_CANNOT_RUN = 0, 1, 2
 """Exit statuses, as linters use them: clean; a problem in a spec; the command could not run."""
 
-CANNOT_RUN_CODES = frozenset({"file"})
+CANNOT_RUN_CODES = frozenset({"file", "config"})
 """Error codes that mean the spec could not be read at all (exit status 2)."""
 
 
@@ -39,13 +39,15 @@ NOWHERE = Position()
 
 
 class Diagnostic(FrozenRecord):
-    """A located message: an error or a warning of one row (or of the file)."""
+    """A located message of one row (or of the file), at a severity as linters have them:
+    ``error`` (the spec cannot be analyzed), ``warning`` (analyzed, but probably not what
+    was meant; fails ``check --strict``), ``note`` (worth knowing; never fails)."""
 
     __slots__ = ("severity", "code", "message", "file", "position", "row", "hint")
 
     def __init__(
         self,
-        severity: str,  # "error" | "warning"
+        severity: str,  # "error" | "warning" | "note"
         code: str,
         message: str,
         file: str = "<spec>",
@@ -90,6 +92,8 @@ class LayerError(ConvcalcError):
         self.code = code
         self.message = message
         self.hint = hint
+        self.others: list[LayerError] = []
+        """More errors found with this one (the other bad args of one entry)."""
 
 
 class SpecError(ConvcalcError):
@@ -115,3 +119,52 @@ class SpecError(ConvcalcError):
         hint: str = "",
     ) -> SpecError:
         return cls(Diagnostic("error", code, message, file, position, row, hint))
+
+
+MAX_ERRORS = 50
+"""Most errors one spec reports; past it the analysis stops."""
+
+
+class SpecErrors(SpecError):
+    """Several diagnostics of one spec, sorted by position. ``diagnostic`` is the first
+    error (the one a single-error caller sees), ``diagnostics`` all of them: the errors,
+    and the warnings found before them that explain them (an input read channels first)."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__(next(d for d in diagnostics if d.severity == "error"))
+        self.diagnostics = diagnostics
+
+
+class Problems:
+    """The errors found so far while reading and evaluating one spec.
+
+    An error at a position and code already noted (an entry of a block used
+    several times) is noted once. The :data:`MAX_ERRORS`-th ends the analysis.
+    """
+
+    def __init__(self) -> None:
+        self.found: list[Diagnostic] = []
+        self.seen: set[tuple[int, int, str, str]] = set()
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def record(self, error: SpecError) -> None:
+        d = error.diagnostic
+        key = (d.position.line, d.position.column, d.code, d.message.partition(" (in block ")[0])
+        if key not in self.seen:
+            self.seen.add(key)
+            self.found.append(d)
+        if len(self.found) >= MAX_ERRORS:
+            raise self.error()
+
+    def error(self, warnings: list[Diagnostic] | None = None) -> SpecError:
+        ordered = sorted([*self.found, *(warnings or ())], key=lambda d: (d.position.line, d.position.column))
+        if len(ordered) == 1:
+            return SpecError(ordered[0])
+        return SpecErrors(ordered)
+
+
+def all_diagnostics(error: SpecError) -> list[Diagnostic]:
+    """Every diagnostic an error carries (one, or a :class:`SpecErrors`' several)."""
+    return list(error.diagnostics) if isinstance(error, SpecErrors) else [error.diagnostic]

@@ -19,7 +19,7 @@ from typing import Any
 
 from .args import MAX_INT
 from .errors import Diagnostic, LayerError, SpecError
-from .graph import GROUP, INPUT, Graph, Node
+from .graph import FAILED, GROUP, INPUT, Graph, Node
 from .receptive import ReceptiveField
 from .report import Report, Row
 
@@ -72,16 +72,26 @@ class _Evaluation:
         groups: list[tuple[Node, int, tuple[int, int, int, int, int]]] = []
         params_sum = trainable_sum = buffers_sum = macs_sum = bytes_sum = 0
         alive = peak = 0
+        problems = graph.problems
+        poisoned = [False] * count if problems or any(node.kind == FAILED for node in nodes) else None
         for index, node in enumerate(nodes):
             while groups and groups[-1][0].end == index:
                 group, at, before = groups.pop()
-                now = (params_sum, trainable_sum, buffers_sum, macs_sum, bytes_sum)
-                rows[at] = self.group_row(group, before, now, shapes, fields)
+                if poisoned is None or not poisoned[group.output]:
+                    now = (params_sum, trainable_sum, buffers_sum, macs_sum, bytes_sum)
+                    rows[at] = self.group_row(group, before, now, shapes, fields)
             kind = node.kind
             if kind == GROUP:
                 groups.append((node, len(rows), (params_sum, trainable_sum, buffers_sum, macs_sum, bytes_sum)))
                 row_of[index] = len(rows)
                 rows.append(None)
+                continue
+            if poisoned is not None and (
+                kind == FAILED
+                or any(poisoned[t] for t in node.inputs)
+                or (node.like >= 0 and poisoned[node.like])
+            ):
+                poisoned[index] = True
                 continue
             if kind == INPUT:
                 shape = shapes[index] = node.args["shape"]
@@ -92,7 +102,15 @@ class _Evaluation:
                 if readers[index] == 0:
                     alive -= nbytes
                 continue
-            outcome = self.outcome(node, shapes, fields)
+            try:
+                outcome = self.outcome(node, shapes, fields)
+            except SpecError as error:
+                # Noted; what reads this node is not evaluated, everything else is.
+                problems.record(error)
+                if poisoned is None:
+                    poisoned = [False] * count
+                poisoned[index] = True
+                continue
             shape = shapes[index] = outcome.shape
             fields[index] = outcome.rf
             nbytes = sizes[index] = prod(shape) * element
@@ -116,8 +134,12 @@ class _Evaluation:
             if index in targets:
                 signatures[index] = _signature(node, shapes, params)
             if node.share >= 0:
-                self.check_share(node, _signature(node, shapes, params), signatures[node.share])
-                if params:
+                if node.share in signatures:  # (absent when the shared row failed)
+                    try:
+                        self.check_share(node, _signature(node, shapes, params), signatures[node.share])
+                    except SpecError as error:
+                        problems.record(error)
+                if params and row_of[node.share] >= 0:
                     explain = _shared_explain(explain, rows[row_of[node.share]].path_text, params)
                 params = 0
             trainable = 0 if node.frozen else params
@@ -149,12 +171,16 @@ class _Evaluation:
                     node.linked,
                 )
             )
+        if problems:
+            raise problems.error(graph.warnings)
         totals = (params_sum, trainable_sum, buffers_sum, macs_sum, bytes_sum)
         while groups:
             group, at, before = groups.pop()
             rows[at] = self.group_row(group, before, totals, shapes, fields)
         for where, node in unused.values():
             self.warn_unused(rows, row_of[where], node)
+        if graph.warnings and rows and rows[0] is not None:
+            rows[0].warnings = tuple(graph.warnings) + rows[0].warnings
         return Report(
             name=graph.name,
             file=graph.file,
@@ -174,9 +200,12 @@ class _Evaluation:
             graph=graph,
         )
 
-    def warnings(self, node: Node, found: tuple[tuple[str, str], ...]) -> tuple[Diagnostic, ...]:
+    def warnings(self, node: Node, found: tuple[tuple[str, ...], ...]) -> tuple[Diagnostic, ...]:
         path = "/".join(node.path)
-        return tuple(Diagnostic("warning", code, message, self.file, node.position, path) for code, message in found)
+        return tuple(
+            Diagnostic(item[2] if len(item) > 2 else "warning", item[0], item[1], self.file, node.position, path)
+            for item in found
+        )
 
     def outcome(self, node: Node, shapes: list[Any], fields: list[Any]) -> Any:
         rule = node.rule

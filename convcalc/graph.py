@@ -13,6 +13,8 @@ Node kinds:
   ``crop``/``upsample`` sized after another tensor). A row unless ``row`` is
   false: the implicit merge of ``parallel`` and ``residual`` is a hidden
   layer node.
+- ``failed``: an entry that could not be read (only while its error and the
+  spec's other errors are being collected); what reads it is not evaluated.
 - ``group``: a row that groups the rows after it up to ``end`` (a composite,
   a branch, a block use); its output is the tensor ``output``, its counts the
   sums of the layers it groups.
@@ -25,11 +27,11 @@ from __future__ import annotations
 from typing import Any
 
 from .args import check_args
-from .errors import NOWHERE, LayerError, Position
+from .errors import NOWHERE, Diagnostic, LayerError, Position, Problems
 from .layers import RULES, LayerRule
 from .record import Record
 
-INPUT, LAYER, GROUP = "input", "layer", "group"
+INPUT, LAYER, GROUP, FAILED = "input", "layer", "group", "failed"
 
 
 class Node:
@@ -110,6 +112,9 @@ class Graph(Record):
         "budget",
         "budget_positions",
         "input_positions",
+        "ignores",
+        "problems",
+        "warnings",
     )
 
     def __init__(
@@ -131,6 +136,12 @@ class Graph(Record):
         self.budget: dict[str, Any] = {}
         self.budget_positions: dict[str, Position] = {}
         self.input_positions: dict[str, Position] = {}
+        self.problems: Problems = Problems()
+        """Errors noted while reading; evaluation adds its own and raises them all."""
+        self.warnings: list[Diagnostic] = []
+        """Warnings of the spec's top level (``layout``), shown on the first row."""
+        self.ignores: dict[str, frozenset[str]] = {}
+        """Row path → codes its entry's ``ignore:`` key silences there and inside it."""
 
     def add(self, node: Node) -> int:
         self.nodes.append(node)

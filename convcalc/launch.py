@@ -70,6 +70,11 @@ def _cannot_write(error: BaseException) -> None:
     sys.exit(EXIT_CANNOT_RUN)
 
 
+STATUS_IF_PIPE_CLOSES = [0]
+"""The exit status when standard output's reader goes away; a command that has decided
+its status before writing (``check``) puts it here."""
+
+
 def main() -> None:
     if sys.argv[1:] in (["--version"], ["-V"]):
         from . import __version__
@@ -88,13 +93,18 @@ def main() -> None:
         try:
             cli(prog_name="convcalc", standalone_mode=True)
         except SystemExit:
+            if "PacifyFlushWrapper" in type(sys.stdout).__name__:
+                # click met EPIPE (the reader went away) and exits 1: a closed pipe is no spec problem.
+                _silence_stdout()
+                sys.exit(STATUS_IF_PIPE_CLOSES[0])
             _flush_stdout()
             raise
         _flush_stdout()
     except BrokenPipeError:
-        # The reader (`| head`) went away: stop quietly, as Unix tools do.
+        # The reader (`| head`) went away: stop quietly. Not a problem in a spec, so the
+        # status is 0, or the one the command had already decided (check's verdict).
         _silence_stdout()
-        sys.exit(1)
+        sys.exit(STATUS_IF_PIPE_CLOSES[0])
     except KeyboardInterrupt:
         sys.exit(130)
     except (OSError, UnicodeEncodeError) as error:

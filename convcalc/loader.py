@@ -163,8 +163,25 @@ def duplicate_error(mapping: YMap, file: str, row: str = "") -> SpecError:
     return SpecError.at("duplicate-key", dup.message(), file=file, position=dup.position, row=row)
 
 
-def load_document(text: str, file: str = "<spec>") -> tuple[YNode, list[YMap]]:
+def yaml11_only(tag: str, text: str) -> bool:
+    """A plain scalar read as a bool or number here (YAML 1.1) but as another value, or a
+    string, by YAML 1.2 tools: yes/no/on/off/y/n, 1_024, sexagesimal 1:30, octal 017, 0b101."""
+    kind = tag[len(_TAG) :]
+    if kind == "bool":
+        return text.lower() not in ("true", "false")
+    if kind in ("int", "float"):
+        body = text.lstrip("+-")
+        if "_" in body or ":" in body or body.startswith(("0b", "0B")):
+            return True
+        return kind == "int" and len(body) > 1 and body[0] == "0" and body[1].isdigit()
+    return False
+
+
+def load_document(
+    text: str, file: str = "<spec>", yaml11: list[tuple[Position, str, Any]] | None = None
+) -> tuple[YNode, list[YMap]]:
     """Parse one YAML document into nodes, and the mappings that repeat a key (in document order).
+    ``yaml11``, when given, receives the plain scalars only YAML 1.1 reads as they are read here.
 
     Duplicate keys are left to the reader of each mapping, which knows the
     row to name; everything else wrong with the YAML is raised here.
@@ -210,6 +227,8 @@ def load_document(text: str, file: str = "<spec>") -> tuple[YNode, list[YMap]]:
         raise SpecError.at("yaml", f"YAML: {message}", file=file, position=Position(1, 1)) from None
     if root is None or (isinstance(root, YScalar) and root.value is None):
         raise SpecError.at("empty", "the file holds no YAML document", file=file, position=Position(1, 1))
+    if yaml11 is not None:
+        yaml11 += builder.yaml11
     duplicated = sorted(builder.duplicated, key=lambda m: (m.duplicate.position.line, m.duplicate.position.column))  # type: ignore[union-attr]
     return root, duplicated
 
@@ -254,6 +273,8 @@ class _Builder:
         self.values: dict[tuple[str, str], Any] = {}
         self.constructor = SafeConstructor()
         self.duplicated: list[YMap] = []
+        self.yaml11: list[tuple[Position, str, Any]] = []
+        """Plain scalars only YAML 1.1 reads as they are read here: position, text, value."""
 
     def fail(self, code: str, message: str, mark: Any) -> SpecError:
         return SpecError.at(code, message, file=self.file, position=_mark(mark))
@@ -387,11 +408,14 @@ class _Builder:
         elif tag == _TAG + "null":
             value = None
         else:
+            text = value
             key = (tag, value)
             if key in self.values:
                 value = self.values[key]
             else:
                 value = self.values[key] = self._construct(tag, value, event.start_mark)
+            if event.implicit[0] and len(self.yaml11) < 50 and yaml11_only(tag, text):
+                self.yaml11.append((_mark(event.start_mark), text, value))
         return YScalar(value, _mark(event.start_mark))
 
     def _construct(self, tag: str, text: str, mark: Any) -> Any:

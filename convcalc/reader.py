@@ -17,13 +17,14 @@ from typing import Any
 
 from . import expr
 from .args import check_args, describe, is_int, suggest, yaml_text
-from .errors import LayerError, Position, SpecError
-from .graph import GROUP, LAYER, Graph, Node
+from .errors import LayerError, Position, Problems, SpecError
+from .graph import FAILED, GROUP, LAYER, Graph, Node
 from .layers import RULES, LayerRule
 from .layers.graph import reference
 from .loader import YMap, YNode, YScalar, YSeq, plain
 from .precheck import RowCounter, check_block_cycles
 from .references import Frame, Name, Resolver
+from .lint import CODE
 from .spec import COMMON_KEYS, COMPOSITES, BlockDef, Spec
 
 DEFAULT_MAX_ROWS = 1_000_000
@@ -64,6 +65,7 @@ class _Entry:
         "repeat",
         "trainable",
         "condition",
+        "ignore",
     )
 
     def __init__(
@@ -89,6 +91,7 @@ class _Entry:
         self.repeat: int | None = None
         self.trainable = True
         self.condition = True
+        self.ignore: frozenset[str] = frozenset()
 
 
 class Reader:
@@ -105,6 +108,8 @@ class Reader:
         # its key names alive, so that no id in a key can be reused by another node.
         self.static: dict[int, tuple[YNode, bool]] = {}
         self.entries: dict[tuple[int, tuple[int, ...]], tuple[Any, _Entry]] = {}
+        self.problems = Problems()
+        """The entries' own errors, noted while reading goes on (see :meth:`recover`)."""
         self.args: dict[tuple[str, str], dict[str, Any]] = {}
         """Checked args by type and args as written: equal layers share one (read-only) dict."""
 
@@ -137,6 +142,8 @@ class Reader:
                 graph.add_output(found.tensor, plain(node))
         else:
             graph.add_output(flow[0], "/".join(flow[1]))
+        graph.problems = self.problems
+        graph.warnings = list(spec.warnings)
         return graph
 
     def check_size(self) -> None:
@@ -162,40 +169,88 @@ class Reader:
                 "type", f"expected a list of layers, got {describe(plain(items))}", items.pos, prefix, scope
             )
         frame.items = items
-        names = frame.names
         counters: dict[str, int] = {}
         seen: set[str] = set()
         for index, node in enumerate(items.items):
             frame.index = index
-            entry = self.read_entry(node, scope, prefix)
+            try:
+                flow = self.walk_item(node, flow, prefix, scope, frozen, frame, counters, seen)
+            except SpecError as error:
+                flow = self.recover(error, node, flow, prefix, frame)
+        return flow
+
+    def recover(
+        self,
+        error: SpecError,
+        node: YNode,
+        flow: Flow,
+        prefix: tuple[str, ...],
+        frame: Frame,
+    ) -> Flow:
+        """Note an entry's own error and go on reading: the entry becomes a failed node,
+        whose output nothing evaluates (so no error follows from it). Other errors, and the
+        error past :data:`MAX_ERRORS`, end the reading."""
+        if error.code not in RECOVERABLE:
+            raise error
+        self.problems.record(error)
+        frame.open = None
+        parts = error.diagnostic.row.split("/")
+        name = parts[len(prefix)] if len(parts) > len(prefix) and parts[len(prefix)] else "?"
+        path = prefix + (name,)
+        index = len(self.nodes)
+        self.nodes.append(Node(FAILED, "failed", path, node.pos, inputs=(flow[0],), row=False))
+        if name not in frame.names:
+            frame.define(name, Name(index, path, None, -1))
+        return (index, path)
+
+    def walk_item(
+        self,
+        node: YNode,
+        flow: Flow,
+        prefix: tuple[str, ...],
+        scope: _Scope,
+        frozen: bool,
+        frame: Frame,
+        counters: dict[str, int],
+        seen: set[str],
+    ) -> Flow:
+        """One entry of a list, read and walked: the flow after it."""
+        entry = self.read_entry(node, scope, prefix)
+        try:
             self.read_common(entry, counters, scope, prefix)
-            if not entry.condition:
-                continue
+        except SpecError:
             kind = self.canonical(entry.type)
-            counters[kind] = counters.get(kind, 0) + 1
-            name = entry.name if entry.name is not None else f"{kind}{counters[kind]}"
-            frozen_here = frozen or not entry.trainable
-            copies = entry.repeat or 1
-            for copy in range(1, copies + 1):
-                row_name = name if entry.repeat is None else f"{name}.{copy}"
-                self.claim(row_name, seen, entry.position, prefix, scope)
-                before = self.row_count
-                frame.open = row_name
-                flow, row, inner = self.walk_entry(entry, row_name, flow, prefix, scope, frozen_here, frame)
-                frame.open = None
-                if row_name in names:
-                    frame.define(row_name, Name(flow[0], flow[1], inner, row))
-                else:
-                    names[row_name] = Name(flow[0], flow[1], inner, row)
-                activation = entry.args.entries.get("activation") if entry.type in RULES else None
-                if activation is not None:
-                    flow = self.walk_activation(
-                        activation, entry, row_name, counters, copy, flow, prefix, scope, frozen_here, seen, frame
-                    )
-                if copy == 1 and copies > 1:
-                    self.check_repeat(self.row_count - before, copies, entry.position, prefix + (row_name,), scope)
-            if entry.repeat is not None:
-                frame.define(name, frame.names[f"{name}.{copies}"], alias=True)
+            counters[kind] = counters.get(kind, 0) + 1  # the next entries keep their names
+            raise
+        if not entry.condition:
+            return flow
+        kind = self.canonical(entry.type)
+        counters[kind] = counters.get(kind, 0) + 1
+        name = entry.name if entry.name is not None else f"{kind}{counters[kind]}"
+        frozen_here = frozen or not entry.trainable
+        copies = entry.repeat or 1
+        for copy in range(1, copies + 1):
+            row_name = name if entry.repeat is None else f"{name}.{copy}"
+            self.claim(row_name, seen, entry.position, prefix, scope)
+            before = self.row_count
+            frame.open = row_name
+            if entry.ignore:
+                self.graph.ignores["/".join(prefix + (row_name,))] = entry.ignore
+            flow, row, inner = self.walk_entry(entry, row_name, flow, prefix, scope, frozen_here, frame)
+            frame.open = None
+            if row_name in frame.names:
+                frame.define(row_name, Name(flow[0], flow[1], inner, row))
+            else:
+                frame.names[row_name] = Name(flow[0], flow[1], inner, row)
+            activation = entry.args.entries.get("activation") if entry.type in RULES else None
+            if activation is not None:
+                flow = self.walk_activation(
+                    activation, entry, row_name, counters, copy, flow, prefix, scope, frozen_here, seen, frame
+                )
+            if copy == 1 and copies > 1:
+                self.check_repeat(self.row_count - before, copies, entry.position, prefix + (row_name,), scope)
+        if entry.repeat is not None:
+            frame.define(name, frame.names[f"{name}.{copies}"], alias=True)
         return flow
 
     def canonical(self, type_name: str) -> str:
@@ -322,7 +377,7 @@ class Reader:
         return _Entry(type_name, rest, position, None, common, (node, args))
 
     def read_common(self, entry: _Entry, counters: dict[str, int], scope: _Scope, prefix: tuple[str, ...]) -> None:
-        """``name``, ``repeat``, ``trainable`` and ``if``, checked with the row's name in every message."""
+        """``name``, ``repeat``, ``trainable``, ``if`` and ``ignore``, checked with the row's name in every message."""
         common = entry.common
         kind = self.canonical(entry.type)
         tentative = f"{kind}{counters.get(kind, 0) + 1}"
@@ -339,6 +394,7 @@ class Reader:
             entry.repeat = _count_or_none("repeat", common.get("repeat"))
             entry.trainable = _flag("trainable", common.get("trainable"), True)
             entry.condition = _flag("if", common.get("if"), True, allow_int=True)
+            entry.ignore = _codes(common.get("ignore"))
         except LayerError as exc:
             raise self.error(exc.code, exc.message, entry.position, path, scope) from None
         if entry.repeat is not None and entry.repeat > self.max_rows:
@@ -478,7 +534,12 @@ class Reader:
         try:
             args = self.checked_args(rule, entry, path, scope)
         except LayerError as exc:
-            raise self.error(exc.code, exc.message, entry.position, path, scope) from None
+            first = self.error(exc.code, exc.message, entry.position, path, scope)
+            if exc.others:  # noted in their order, first included (recover() notes it once)
+                self.problems.record(first)
+                for other in exc.others:
+                    self.problems.record(self.error(other.code, other.message, entry.position, path, scope))
+            raise first from None
         like = -1
         if args.get("like") is not None:
             like = self.names.lookup(args["like"], frame, entry.position, path, scope, "like", flows[0]).tensor
@@ -791,6 +852,26 @@ class Reader:
         return len(self.nodes) - 1, path
 
 
+RECOVERABLE = frozenset(
+    {
+        "unknown-key",
+        "missing-key",
+        "type",
+        "value",
+        "unknown-type",
+        "entry",
+        "duplicate-key",
+        "duplicate-name",
+        "expression",
+        "block-param",
+        "reference",
+        "from",
+        "share",
+    }
+)
+"""Errors of one entry alone: reading goes on after them (every other error ends it)."""
+
+
 def _hint(text: str) -> str:
     return f" ({text})" if text else ""
 
@@ -864,6 +945,20 @@ def _count_or_none(key: str, node: YNode | None) -> int | None:
     if value < 1:
         raise LayerError("value", f"{key} must be a positive integer, got {value}")
     return value
+
+
+def _codes(node: YNode | None) -> frozenset[str]:
+    """``ignore:``: one code or a list of codes (lower-case words joined by '-')."""
+    if node is None:
+        return frozenset()
+    value = plain(node)
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if not isinstance(item, str) or not CODE.match(item):
+            raise LayerError(
+                "type", f"ignore takes diagnostic codes such as [uneven-stride], got {describe(item)}"
+            )
+    return frozenset(items)
 
 
 def _flag(key: str, node: YNode | None, default: bool, allow_int: bool = False) -> bool:

@@ -84,6 +84,14 @@ class Row(Record):
         self.linked = linked
         """It reads what ``from`` names, not simply the row before."""
 
+    def __repr__(self) -> str:
+        shape = "×".join(map(str, self.output_shape))
+        return (
+            f"Row({self.path_text!r}, {self.type}, output {shape}, params {self.params:,}, MACs {self.macs:,}"
+            + (f", {len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}" if self.warnings else "")
+            + ")"
+        )
+
     @property
     def explain(self) -> tuple[str, ...]:
         """The row's worked formulas, e.g. ``(227 − 11)/4 + 1 = 55`` per dimension."""
@@ -92,6 +100,11 @@ class Row(Record):
     @property
     def depth(self) -> int:
         return len(self.path) - 1
+
+    @property
+    def frozen(self) -> bool:
+        """Some of its parameters are frozen (``trainable: false``)."""
+        return self.trainable_params < self.params
 
     @property
     def flops(self) -> int:
@@ -114,6 +127,7 @@ class Row(Record):
             "output_shape": list(self.output_shape),
             "params": self.params,
             "trainable_params": self.trainable_params,
+            "frozen": self.frozen,
             "buffers": self.buffers,
             "macs": self.macs,
             "flops": self.flops,
@@ -241,6 +255,17 @@ class Report:
 
     def __repr__(self) -> str:
         return f"Report({self.name!r}, {len(self.rows)} rows, output {self.output_shape})"
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows a report as its table (rows down to depth 1 when there are more than 200)."""
+        from .render.html import render_html_fragment
+
+        return render_html_fragment(self, depth=1 if len(self.rows) > 200 else None)
+
+    def _repr_markdown_(self) -> str:
+        from .render.markdown import render_markdown
+
+        return render_markdown(self, depth=1 if len(self.rows) > 200 else None)
 
     @cached_property
     def totals(self) -> Totals:

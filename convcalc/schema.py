@@ -40,7 +40,16 @@ from .layers.conv import _activation_arg, _groups_arg
 from .layers.graph import reference
 from .layers.pool import _output_arg
 from .layers.reshape import _channel_range
-from .spec import BUDGET_KEYS, COMMON_KEYS, COMPOSITES, DTYPE_BYTES, FORMAT_VERSION, OPTIMIZERS, TOP_LEVEL_KEYS
+from .spec import (
+    BUDGET_KEYS,
+    COMMON_KEYS,
+    COMPOSITES,
+    DTYPE_BYTES,
+    FORMAT_VERSION,
+    LAYOUTS,
+    OPTIMIZERS,
+    TOP_LEVEL_KEYS,
+)
 from .units import _BYTE_MULTIPLIERS, _MULTIPLIERS
 
 MAX_INT = A.MAX_INT
@@ -299,6 +308,14 @@ def _common_keys() -> dict[str, Schema]:
             "counted once, at NAME; MACs at every use.",
             "anyOf": [{"type": "string", "minLength": 1}, ref("param")],
         },
+        "ignore": {
+            "description": "Diagnostic codes (warnings and notes) silenced on this entry's rows, "
+            "every row inside it included: ignore: [uneven-stride].",
+            "anyOf": [
+                {"type": "string", "pattern": "^[a-z][a-z0-9-]*$"},
+                {"type": "array", "items": {"type": "string", "pattern": "^[a-z][a-z0-9-]*$"}},
+            ],
+        },
     }
     if tuple(keys) != tuple(COMMON_KEYS):
         raise SchemaError(f"spec.COMMON_KEYS is {COMMON_KEYS}; convcalc.schema describes {tuple(keys)}")
@@ -532,7 +549,7 @@ def _budget() -> Schema:
 def _input() -> Schema:
     return {
         "description": "The input: {channels: C, size: N} (2-D, N×N), size: [L], [H, W] or [D, H, W]; "
-        "or a list [C, L], [C, H, W], [C, D, H, W], channels first.",
+        "or a list [C, L], [C, H, W], [C, D, H, W], channels first; or {shape: [H, W, C], layout: hwc}.",
         "anyOf": [
             {
                 "type": "object",
@@ -547,6 +564,25 @@ def _input() -> Schema:
                     },
                 },
                 "required": ["channels", "size"],
+                "additionalProperties": False,
+            },
+            {
+                "type": "object",
+                "properties": {
+                    "shape": {
+                        "description": "The input's dimensions in the order layout names.",
+                        "type": "array",
+                        "minItems": 2,
+                        "maxItems": 4,
+                        "items": ref("positive-integer"),
+                    },
+                    "layout": {
+                        "description": "chw: channels first (PyTorch, the default); hwc: channels last "
+                        "(Keras/TensorFlow). cl/lc and cdhw/dhwc for 1-D and 3-D inputs.",
+                        "enum": list(LAYOUTS),
+                    },
+                },
+                "required": ["shape"],
                 "additionalProperties": False,
             },
             {"type": "array", "minItems": 2, "maxItems": 4, "items": ref("positive-integer")},

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from .args import MAX_INT, describe, is_int, suggest, yaml_text
-from .errors import NOWHERE, Position, SpecError
+from .errors import NOWHERE, Diagnostic, Position, SpecError
 from .layers import RULES
 from .loader import YMap, YNode, YScalar, YSeq, duplicate_error, from_python, load_document, plain
 from .record import Record
@@ -36,7 +36,7 @@ TOP_LEVEL_KEYS = (
 )
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
 COMPOSITES = ("sequence", "parallel", "residual")
-COMMON_KEYS = ("name", "repeat", "trainable", "if", "from", "share")
+COMMON_KEYS = ("name", "repeat", "trainable", "if", "from", "share", "ignore")
 BLOCK_KEYS = ("params", "layers", "description", "inputs", "output")
 BUDGET_KEYS = {
     "params": "count",
@@ -106,6 +106,8 @@ class Spec(Record):
         "duplicated",
         "inputs",
         "outputs",
+        "line_ignores",
+        "warnings",
     )
 
     def __init__(
@@ -137,15 +139,38 @@ class Spec(Record):
         """The network's inputs: name, shape, where written."""
         self.outputs = outputs if outputs is not None else []
         """The ``outputs:`` references as written (empty: the last top-level entry)."""
+        self.warnings: list[Diagnostic] = []
+        """The top level's own warnings (``layout``), shown on the first row."""
+        self.line_ignores: dict[int, frozenset[str]] = {}
+        """Line → codes an inline ``# convcalc: ignore[...]`` comment silences there."""
 
     @property
     def dtype_bytes(self) -> int:
         return DTYPE_BYTES[self.dtype]
 
 
+LAYOUTS = {"chw": False, "hwc": True, "cl": False, "lc": True, "cdhw": False, "dhwc": True}
+"""Input layouts: True where the channels come last (read as written, stored channels first)."""
+
+
+def layout_warning(shape: tuple[int, ...]) -> str:
+    """The ``layout`` warning for a bare list that reads like channels last, [224, 224, 3]: both readings."""
+    if len(shape) < 3 or shape[-1] not in (1, 3, 4) or shape[0] < 8 * shape[-1]:
+        return ""
+    written = ", ".join(map(str, shape))
+    first = f"{shape[0]} channels of {'×'.join(map(str, shape[1:]))}"
+    last = f"{'×'.join(map(str, shape[:-1]))} with {shape[-1]} channel{'s' if shape[-1] > 1 else ''}"
+    return (
+        f"input [{written}] is read channels first, as {first}; if it is {last} (channels last, "
+        f"as Keras writes it), write input: {{shape: [{written}], layout: hwc}}; "
+        f"layout: chw keeps this reading and silences this warning"
+    )
+
+
 class _Reader:
     def __init__(self, file: str) -> None:
         self.file = file
+        self.warnings: list[Diagnostic] = []
 
     def error(self, code: str, message: str, node: YNode | Position | None = None, hint: str = "") -> SpecError:
         position = node if isinstance(node, Position) else node.pos if node is not None else NOWHERE
@@ -189,7 +214,7 @@ class _Reader:
             inputs = self._inputs(root.entries["inputs"])
         else:
             inputs = [("input", self._input(root.entries["input"]), root.entries["input"].pos)]
-        return Spec(
+        spec = Spec(
             file=self.file,
             name=self._text(root, "name") or _stem(self.file),
             description=self._text(root, "description"),
@@ -202,6 +227,8 @@ class _Reader:
             inputs=inputs,
             outputs=self._outputs(root.entries.get("outputs")),
         )
+        spec.warnings = self.warnings
+        return spec
 
     def _inputs(self, node: YNode) -> list[tuple[str, tuple[int, ...], Position]]:
         self.unique(node)
@@ -279,17 +306,17 @@ class _Reader:
 
     def _input(self, node: YNode) -> tuple[int, ...]:
         if isinstance(node, YSeq):
-            if not 2 <= len(node.items) <= 4:
-                raise self.error(
-                    "value",
-                    f"input as a list is [C, L], [C, H, W] or [C, D, H, W], got {len(node.items)} numbers",
-                    node,
-                )
-            return tuple(self._count(item, "every input dimension") for item in node.items)
+            shape = self._shape(node)
+            warning = layout_warning(shape)
+            if warning:
+                self.warnings.append(Diagnostic("warning", "layout", warning, self.file, node.pos, "input"))
+            return shape
         if not isinstance(node, YMap):
             raise self.error(
                 "type", f"input must be {{channels: C, size: N}} or [C, H, W], got {describe(plain(node))}", node
             )
+        if "shape" in node.entries or "layout" in node.entries:
+            return self._laid_out(node)
         for key in node.entries:
             if key not in ("channels", "size"):
                 raise self.error(
@@ -309,6 +336,44 @@ class _Reader:
             return (channels, *(self._count(item, "input size") for item in size.items))
         n = self._count(size, "input size")
         return (channels, n, n)
+
+    def _shape(self, node: YSeq) -> tuple[int, ...]:
+        if not 2 <= len(node.items) <= 4:
+            raise self.error(
+                "value",
+                f"input as a list is [C, L], [C, H, W] or [C, D, H, W], got {len(node.items)} numbers",
+                node,
+            )
+        return tuple(self._count(item, "every input dimension") for item in node.items)
+
+    def _laid_out(self, node: YMap) -> tuple[int, ...]:
+        """``{shape: [224, 224, 3], layout: hwc}``: stored channels first, (3, 224, 224)."""
+        for key in node.entries:
+            if key not in ("shape", "layout"):
+                raise self.error(
+                    "unknown-key", f"unknown input key {key!r} (with shape: layout)", node.position_of(key)
+                )
+        if "shape" not in node.entries:
+            raise self.error("missing-key", "input needs 'shape' with 'layout', such as [224, 224, 3]", node)
+        shape_node = node.entries["shape"]
+        if not isinstance(shape_node, YSeq):
+            raise self.error("type", f"input shape must be a list, got {describe(plain(shape_node))}", shape_node)
+        shape = self._shape(shape_node)
+        layout_node = node.entries.get("layout")
+        layout = "chw" if layout_node is None else plain(layout_node)
+        if not isinstance(layout, str) or layout.lower() not in LAYOUTS:
+            raise self.error(
+                "value",
+                f"input layout is one of {', '.join(LAYOUTS)}, got {describe(layout)}",
+                layout_node or node,
+                suggest(layout, LAYOUTS),
+            )
+        layout = layout.lower()
+        if len(layout) != len(shape) and layout not in ("chw", "hwc"):
+            raise self.error(
+                "value", f"layout {layout} names {len(layout)} dimensions, the shape has {len(shape)}", layout_node
+            )
+        return (shape[-1], *shape[:-1]) if LAYOUTS[layout] else shape
 
     def _blocks(self, node: YNode | None) -> dict[str, BlockDef]:
         if node is None or (isinstance(node, YScalar) and node.value is None):
@@ -422,8 +487,28 @@ def read_spec(root: YNode, file: str = "<spec>", duplicated: list[YMap] | None =
 
 
 def load_text(text: str, file: str = "<spec>") -> Spec:
-    root, duplicated = load_document(text, file)
-    return read_spec(root, file, duplicated)
+    from .lint import inline_ignores
+
+    yaml11: list[tuple[Position, str, Any]] = []
+    root, duplicated = load_document(text, file, yaml11)
+    spec = read_spec(root, file, duplicated)
+    spec.line_ignores = inline_ignores(text)
+    spec.warnings += [yaml11_note(position, written, value, file) for position, written, value in yaml11[:MAX_NOTES]]
+    return spec
+
+
+MAX_NOTES = 50
+"""Most yaml-1.1 notes one spec gets."""
+
+
+def yaml11_note(position: Position, written: str, value: Any, file: str) -> Diagnostic:
+    """A note suggesting the portable spelling of a YAML 1.1-only value."""
+    portable = ("true" if value else "false") if isinstance(value, bool) else repr(value)
+    message = (
+        f"{written!r} is read as {portable} here (YAML 1.1) but differently by YAML 1.2 editors and "
+        f"schema tools; write {portable}"
+    )
+    return Diagnostic("note", "yaml-1.1", message, file, position, "")
 
 
 def load_data(data: Any, file: str = "<spec>") -> Spec:

@@ -248,3 +248,37 @@ def explain_rf(layers: list[RfLayer]) -> list[str]:
         lines.append(f"  {layer.label:<10} RF {detail}, jump {jump}")
     lines.append(f"Receptive field: {rf}×{rf}")
     return lines
+
+
+def explain_volume(settings: list[ConvSetting], channels: int, filters: int) -> list[str]:
+    """The output volume and the parameters and MACs worked through, as the slides do:
+    (F·F·C + 1)·K for K filters of F×F×C, each with one bias."""
+    kernels = [c.k for c in settings]
+    outs = [c.output for c in settings]
+    weights = "·".join(map(str, [*kernels, channels]))
+    per_filter = 1
+    for k in kernels:
+        per_filter *= k
+    per_filter *= channels
+    params = (per_filter + 1) * filters
+    positions = 1
+    for o in outs:
+        positions *= o
+    return [
+        f"Output volume: {'×'.join(map(str, outs))}×{filters} (K = {filters} filters, one output channel each)",
+        f"Parameters: ({weights} + 1)·{filters} = ({per_filter:,} + 1)·{filters} = {params:,}"
+        f" (each filter {'×'.join(map(str, kernels))}×{channels} weights and 1 bias)",
+        f"MACs: {'·'.join(map(str, outs))}·{filters}·{weights} = {positions * filters * per_filter:,}"
+        " (every output value: one multiply-accumulate per weight)",
+    ]
+
+
+def channels_last_hint(sizes: list[int]) -> str:
+    """A note when SIZE looks like the slides' H×W×C (``32x32x3``) but is read as three spatial sizes."""
+    if len(sizes) == 3 and sizes[2] in (1, 3, 4) and min(sizes[:2]) >= 4 * sizes[2]:
+        h, w, c = sizes
+        return (
+            f"note: {h}x{w}x{c} is read as three spatial sizes (D×H×W); for an H×W×C image "
+            f"write {h}x{w} --channels {c}"
+        )
+    return ""

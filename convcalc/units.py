@@ -122,3 +122,10 @@ def parse_quantity(text: str | int | float, unit: str = "count") -> int:
     if value != value.to_integral_value():
         raise ValueError(f"{text!r} is not a whole number")
     return int(value)
+
+
+def unit_required(text: str | int) -> None:
+    """A byte budget names its unit: ``120`` alone could be bytes or megabytes (ValueError)."""
+    bare = str(text).strip()
+    if bare.replace("_", "").replace(".", "", 1).isdigit():
+        raise ValueError(f"a byte budget needs a unit: {bare}MB, {bare}MiB, or {bare}B for bytes")

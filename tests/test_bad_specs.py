@@ -66,6 +66,9 @@ def _params() -> list:
     return params
 
 
+SEVERAL_MISTAKES = {"48-unknown-key-pytorch-name": 2}  # out_channels and kernel_size, both reported (issue 13)
+
+
 @pytest.mark.parametrize("name", _params())
 def test_bad_spec_gives_its_error_line(name: str) -> None:
     path = CORPUS / f"{name}.yaml"
@@ -88,7 +91,7 @@ def test_bad_spec_gives_its_error_line(name: str) -> None:
         assert lines[0].startswith(prefix), (lines[0], prefix)
     else:
         assert lines[0] == expected
-    assert sum(": error[" in line for line in lines) == 1, output
+    assert sum(": error[" in line for line in lines) == SEVERAL_MISTAKES.get(name, 1), output
 
 
 # ----- the corpus itself ---------------------------------------------------------------

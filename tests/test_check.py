@@ -117,7 +117,7 @@ def test_output_budget_must_match(tmp_path: Path) -> None:
 def test_memory_budget_is_params_plus_peak(tmp_path: Path) -> None:
     path = write(tmp_path, "m.yaml", CLEAN)
     # params 760 × 4 B + peak (input 3·32·32·4 + output 10·32·32·4 = 53,248 B) = 56,288 B
-    assert check(path, "--max-memory", "56288")[0] == 0
+    assert check(path, "--max-memory", "56288B")[0] == 0
     code, out = check(path, "--max-memory", "56KB")
     assert code == 1
     assert "memory 56,288" in out

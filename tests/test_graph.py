@@ -360,8 +360,8 @@ def test_every_format_shows_the_outputs_and_what_a_row_reads(tmp_path: Any) -> N
     assert "p1 ← upsample1, c1" in table
     assert "Output p1     32×32×8" in table and "Output p2     16×16×8" in table
     rows = run("analyze", str(path), "--format", "csv").splitlines()
-    assert rows[0].endswith(",warnings,inputs,output")
-    assert rows[3].endswith(",c2,p2") and rows[5].endswith(",upsample1;c1,p1")
+    assert rows[0].endswith(",warnings,inputs,output,frozen")  # frozen: issue 13
+    assert rows[3].endswith(",c2,p2,") and rows[5].endswith(",upsample1;c1,p1,")
     markdown = run("analyze", str(path), "--format", "markdown")
     assert "| p1 ← upsample1, c1 | add |" in markdown and "**Outputs:** p1 32×32×8, p2 16×16×8." in markdown
     html = run("analyze", str(path), "--format", "html")

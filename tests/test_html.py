@@ -42,7 +42,7 @@ def test_analyze_html_is_one_self_contained_page() -> None:
     rows = [a for t, a in tags if t == "tr" and a.get("data-path")]
     assert [a["data-path"] for a in rows] == [r.path_text for r in report.rows]
     assert "11,689,512" in page and "1,814,073,344" in page
-    assert "warning[uneven-stride]" in page
+    assert "note[uneven-stride]" in page
     assert names.count("svg") == 1
     volumes = [a for t, a in tags if t == "g" and "volume" in (a.get("class") or "").split()]
     assert len(volumes) == 1 + sum(1 for r in report.rows if r.depth == 0)

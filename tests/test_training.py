@@ -312,7 +312,8 @@ def test_check_max_training_options(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, [*args[:-1], str(backward - 1)])
     assert result.exit_code == 1 and "backward_macs" in result.output and "(command line, batch 2)" in result.output
     memory = training_cost(report, "momentum").training_memory_bytes
-    args = ["check", str(path), "--batch", "2", "--optimizer", "momentum", "--max-training-memory", str(memory)]
+    # a byte budget names its unit (issue 13)
+    args = ["check", str(path), "--batch", "2", "--optimizer", "momentum", "--max-training-memory", f"{memory}B"]
     assert CliRunner().invoke(main, args).exit_code == 0
 
 

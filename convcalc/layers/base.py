@@ -29,7 +29,8 @@ Combine = Callable[[Args, list[Shape], list[ReceptiveField], list[str]], "Outcom
 
 
 class Outcome(Record):
-    """What one layer does to its input. ``explain``: the worked formulas, or a
+    """What one layer does to its input. ``warnings``: ``(code, message)`` pairs, or
+    ``(code, message, severity)`` for a severity other than ``warning``. ``explain``: the worked formulas, or a
     function that writes them (only ``--explain`` asks)."""
 
     __slots__ = ("shape", "rf", "params", "macs", "buffers", "warnings", "explain")
@@ -41,7 +42,7 @@ class Outcome(Record):
         params: int = 0,
         macs: int = 0,
         buffers: int = 0,
-        warnings: tuple[tuple[str, str], ...] = (),
+        warnings: tuple[tuple[str, ...], ...] = (),
         explain: Callable[[], tuple[str, ...]] | tuple[str, ...] = (),
     ) -> None:
         self.shape = shape

@@ -93,7 +93,7 @@ def evaluate_conv(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
         ),
         params=filters * per_filter + (filters if args["bias"] else 0),
         macs=filters * prod(out) * per_filter,
-        warnings=(("uneven-stride", warning),) if warning else (),
+        warnings=(warning,) if warning else (),
         explain=Worked(formulas, _brief(window_brief(kernels, strides, pads, dilations), groups, c_in)),
     )
 

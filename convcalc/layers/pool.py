@@ -53,7 +53,7 @@ def _pool(type_name: str) -> Any:
         if not ceil_mode:
             uneven = uneven_stride_warning(spatial, kernels, strides, dilations, pads)
             if uneven:
-                warnings.append(("uneven-stride", uneven))
+                warnings.append(uneven)
         effective = [shapes.effective_kernel(k, d) for k, d in zip(kernels, dilations)]
         return Outcome(
             shape=(channels, *out),

@@ -76,8 +76,12 @@ def _lines(axes: Sequence[int], ndim: int, count: int, kind: str = "input") -> s
 
 def uneven_stride_warning(
     spatial: Sequence[int], kernels: Sequence[int], strides: Sequence[int], dilations: Sequence[int], pads: Pairs
-) -> str | None:
-    """The uneven-stride message for a window layer, or None when every stride fits."""
+) -> tuple[str, str, str] | None:
+    """``("uneven-stride", message, severity)`` for a window layer, or None when every stride fits.
+
+    The severity is ``note`` when every unread position is padding (no input is
+    lost, as in ResNet's 3×3/2 pad 1 on an even size), else ``warning``.
+    """
     ndim = len(spatial)
     found: dict[shapes.UnevenStride, list[int]] = {}
     for axis, (n, k, s, d, (lo, hi)) in enumerate(zip(spatial, kernels, strides, dilations, pads)):
@@ -94,7 +98,8 @@ def uneven_stride_warning(
             prefix
             + _describe(diagnosis, spatial[axis], kernels[axis], strides[axis], dilations[axis], pads[axis], axes, ndim)
         )
-    return "; ".join(parts)
+    lost = any(diagnosis.unread_input for diagnosis in found)
+    return ("uneven-stride", "; ".join(parts), "warning" if lost else "note")
 
 
 def _describe(

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from .. import __version__
 from ..check import CheckResult
 from ..errors import Diagnostic
+from ..rules import describe
 from .escape import diagnostic_line, json_text, terminal
 
 CHECK_FORMAT = 1
 
-RULES = {
-    "uneven-stride": "The stride does not divide the padded input: the output is floored.",
-    "pool-padding": "Pool padding is more than half the kernel; PyTorch refuses it.",
-    "budget": "A measured cost exceeds the spec's or the command line's budget.",
-}
 
 
 def render_text(result: CheckResult) -> str:
@@ -33,6 +30,7 @@ def render_json(result: CheckResult) -> str:
                 "ok": not f.errors and not (result.strict and f.warnings),
                 "errors": len(f.errors),
                 "warnings": len(f.warnings),
+                "notes": len(f.notes),
                 "output_shape": list(f.report.output_shape) if f.report else None,
                 "totals": f.report.totals.to_dict() if f.report else None,
                 "budget": [
@@ -53,7 +51,12 @@ def render_json(result: CheckResult) -> str:
         "version": __version__,
         "strict": result.strict,
         "exit_code": result.exit_code,
-        "summary": {"files": len(result.files), "errors": result.errors, "warnings": result.warnings},
+        "summary": {
+            "files": len(result.files),
+            "errors": result.errors,
+            "warnings": result.warnings,
+            "notes": result.notes,
+        },
         "files": files,
     }
     return json_text(document)
@@ -75,7 +78,8 @@ def github_command(d: Diagnostic) -> str:
         properties += [f"line={d.position.line}", f"col={d.position.column}"]
     properties.append(f"title={_escape_property(f'convcalc {d.severity}[{d.code}]')}")
     message = f"{d.row}: {d.message}" if d.row else d.message
-    return f"::{d.severity} {','.join(properties)}::{_escape_data(message)}"
+    command = "notice" if d.severity == "note" else d.severity
+    return f"::{command} {','.join(properties)}::{_escape_data(message)}"
 
 
 def render_github(result: CheckResult) -> str:
@@ -84,28 +88,59 @@ def render_github(result: CheckResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def artifact_uri(path: str) -> str:
+    """A path as a SARIF artifact URI: relative paths percent-encoded (``my%20net.yaml``),
+    absolute ones as ``file:`` URIs."""
+    from urllib.parse import quote
+
+    text = path.replace("\\", "/")
+    if os.path.isabs(path):
+        return "file://" + quote(text if text.startswith("/") else "/" + text)
+    return quote(text)
+
+
+def fingerprint(d: Diagnostic) -> str:
+    """Stable across runs and unrelated edits: the file, code, row and message (not the line)."""
+    from hashlib import sha256
+
+    return sha256("\0".join((d.file, d.code, d.row, d.message)).encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def _rule(code: str, level: str) -> dict[str, Any]:
+    summary, help_text = describe(code)
+    return {
+        "id": code,
+        "name": "".join(part.capitalize() for part in code.split("-")),
+        "shortDescription": {"text": summary},
+        "fullDescription": {"text": f"{summary} {help_text}"},
+        "help": {"text": help_text, "markdown": help_text},
+        "defaultConfiguration": {"level": level},
+    }
+
+
 def render_sarif(result: CheckResult) -> str:
+    """SARIF 2.1.0, with what GitHub code scanning shows: every rule used with its
+    descriptions and help, every result with a region and a fingerprint."""
     diagnostics = [d for f in result.files for d in f.diagnostics]
-    codes = sorted({d.code for d in diagnostics})
-    rules = [
-        {
-            "id": code,
-            "name": code,
-            "shortDescription": {"text": RULES.get(code, f"convcalc error {code}")},
-        }
-        for code in codes
-    ]
+    levels: dict[str, str] = {}
+    for d in diagnostics:
+        levels.setdefault(d.code, d.severity)
+    codes = sorted(levels)
+    rules = [_rule(code, levels[code]) for code in codes]
     results = []
     for d in diagnostics:
-        location: dict[str, Any] = {"artifactLocation": {"uri": d.file.replace("\\", "/")}}
-        if d.position.line:
-            location["region"] = {"startLine": d.position.line, "startColumn": max(d.position.column, 1)}
+        location: dict[str, Any] = {
+            "artifactLocation": {"uri": artifact_uri(d.file)},
+            # A file-level diagnostic (no line) points at the file's start.
+            "region": {"startLine": max(d.position.line, 1), "startColumn": max(d.position.column, 1)},
+        }
         entry: dict[str, Any] = {
             "ruleId": d.code,
             "ruleIndex": codes.index(d.code),
-            "level": "error" if d.severity == "error" else "warning",
+            "level": d.severity,
             "message": {"text": f"{d.row}: {d.message}" if d.row else d.message},
             "locations": [{"physicalLocation": location}],
+            "partialFingerprints": {"convcalcDiagnostic/v1": fingerprint(d)},
         }
         if d.row:
             entry["locations"][0]["logicalLocations"] = [{"fullyQualifiedName": d.row, "kind": "member"}]

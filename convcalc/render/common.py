@@ -46,6 +46,14 @@ def visible_rows(report: Report, depth: int | None) -> list[Row]:
     return [row for row in report.rows if row.depth <= depth]
 
 
+FROZEN_MARK = " (frozen)"
+"""After the name of a row with frozen parameters, in the table, Markdown and HTML."""
+
+
+def frozen_text(row: Row) -> str:
+    return FROZEN_MARK if row.frozen else ""
+
+
 def reads_text(row: Row) -> str:
     """`` ← a, b/c`` for a row that reads through ``from`` (empty otherwise)."""
     return f" ← {', '.join(row.input_paths)}" if row.linked else ""

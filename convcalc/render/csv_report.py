@@ -35,6 +35,7 @@ HEADER = (
     "warnings",
     "inputs",
     "output",
+    "frozen",
 )
 
 
@@ -81,6 +82,7 @@ def render_csv(
                     len(row.warnings),
                     ";".join(row.input_paths),
                     outputs.get(row.path_text, ""),
+                    "yes" if row.frozen else "",
                     *extra,
                 )
             )

@@ -8,7 +8,7 @@ from ..compare import Comparison, labels_of
 from ..explain import by_row
 from ..report import Report
 from ..units import human, human_bytes
-from .common import jump_text, output_items, reads_text, rf_text, shape_text, visible_rows
+from .common import frozen_text, jump_text, output_items, reads_text, rf_text, shape_text, visible_rows
 from .escape import xml as escape
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def _rows_table(report: Report, layout: str, depth: int | None, explain: bool, t
         classes = " ".join(c for c in ("composite" if not row.leaf else "", "warned" if row.warnings else "") if c)
         indent = f' style="padding-left:{0.6 + 1.2 * row.depth:.1f}rem"'
         lines.append(
-            f'<tr class="{classes}" data-path="{escape(row.path_text)}"><td{indent}>{escape(row.name + reads_text(row))}</td>'
+            f'<tr class="{classes}" data-path="{escape(row.path_text)}"><td{indent}>{escape(row.name + frozen_text(row) + reads_text(row))}</td>'
             f"<td>{escape(row.type)}</td><td class=num>{shape_text(row.output_shape, layout)}</td>"
             f"<td class=num>{row.params:,}</td><td class=num>{row.macs:,}</td>"
             f"<td class=num>{human_bytes(row.activation_bytes)}</td>{cells}"
@@ -132,6 +132,21 @@ def render_html(
         items = "".join(f"<li>{escape(w.format())}</li>" for w in report.warnings)
         body += ["<h2>Warnings</h2>", f"<ul class=warnings>{items}</ul>"]
     return _page(f"convcalc: {report.name}", "\n".join(body))
+
+
+def render_html_fragment(report: Report, layout: str = "hwc", depth: int | None = None) -> str:
+    """The rows, totals and warnings as an HTML fragment (no page, no styles): for Jupyter."""
+    body = [
+        f"<div class=convcalc><p><b>{escape(report.name)}</b> · input {shape_text(report.input_shape, layout)}"
+        f" · {report.dtype}</p>",
+        _rows_table(report, layout, depth, False, None),
+        _totals(report, layout),
+    ]
+    if report.warnings:
+        items = "".join(f"<li>{escape(w.format())}</li>" for w in report.warnings)
+        body.append(f"<ul class=warnings>{items}</ul>")
+    body.append("</div>")
+    return "\n".join(body)
 
 
 def render_compare_html(comparison: Comparison, layout: str = "hwc") -> str:

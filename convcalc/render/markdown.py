@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from ..explain import by_row
 from ..report import Report
 from ..units import human, human_bytes
-from .common import jump_text, reads_text, rf_text, shape_text, visible_rows
+from .common import frozen_text, jump_text, reads_text, rf_text, shape_text, visible_rows
 from .escape import diagnostic_line, markdown
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def render_markdown(
     costs = {} if training is None else {id(row): cost for row, cost in zip(report.rows, training.rows)}
     for row in visible_rows(report, depth):
         name = "&nbsp;&nbsp;" * row.depth + markdown(row.name)
-        flag = (" ⚠" if row.warnings else "") + markdown(reads_text(row))
+        flag = frozen_text(row) + (" ⚠" if row.warnings else "") + markdown(reads_text(row))
         kind = markdown(row.type)
         cost = costs.get(id(row))
         cells = "" if cost is None else f" {cost.backward_macs:,} | {human_bytes(cost.saved_bytes)} |"

@@ -21,7 +21,7 @@ from ..optimizers import OPTIMIZER_STATES
 from ..record import FrozenRecord
 from ..report import Report
 from ..units import human, human_bytes
-from .common import jump_text, output_items, reads_text, rf_text, shape_text, visible_rows
+from .common import frozen_text, jump_text, output_items, reads_text, rf_text, shape_text, visible_rows
 from .escape import diagnostic_line, terminal
 
 
@@ -77,7 +77,11 @@ def table_lines(
     worked = by_row(report) if explain else {}
     for row in visible_rows(report, depth):
         cells: tuple[str, ...] = (
-            "  " * row.depth + terminal(row.name) + (" ⚠" if row.warnings else "") + terminal(reads_text(row)),
+            "  " * row.depth
+            + terminal(row.name)
+            + frozen_text(row)
+            + (" ⚠" if row.warnings else "")
+            + terminal(reads_text(row)),
             terminal(row.type),
             shape_text(row.output_shape, layout),
             count(row.params) if row.params else "–",
@@ -208,6 +212,25 @@ def wants_color(stream: TextIO) -> bool:
     return bool(isatty and isatty())
 
 
+def plain_report(
+    report: Report,
+    layout: str = "hwc",
+    depth: int | None = None,
+    explain: bool = False,
+    training: Training | None = None,
+) -> str:
+    """Table, totals (and training costs) and warnings as plain text (rich is not imported)."""
+    batch = f"  ·  batch {report.batch}" if report.batch != 1 else ""
+    title = f"{terminal(report.name)}  ·  input {shape_text(report.input_shape, layout)}  ·  {report.dtype}{batch}"
+    columns, lines = table_lines(report, layout, depth, explain, training=training)
+    parts = [plain_table(columns, lines, title), "\n", _plain_totals(totals_rows(report, layout))]
+    if training is not None:
+        parts += ["\n", _plain_totals(training_rows(training, report.dtype))]
+    if report.warnings:
+        parts += ["\n", *(diagnostic_line(w) + "\n" for w in report.warnings)]
+    return "".join(parts)
+
+
 def print_report(
     report: Report,
     file: TextIO | None = None,
@@ -221,17 +244,12 @@ def print_report(
     when exact ones don't fit; elsewhere plain text, never cut, and rich is not imported.
     With ``training``, its columns and the step itemised."""
     stream = file if file is not None else sys.stdout
+    if not wants_color(stream):
+        stream.write(plain_report(report, layout, depth, explain, training))
+        return
     batch = f"  ·  batch {report.batch}" if report.batch != 1 else ""
     title = f"{terminal(report.name)}  ·  input {shape_text(report.input_shape, layout)}  ·  {report.dtype}{batch}"
     columns, lines = table_lines(report, layout, depth, explain, training=training)
-    if not wants_color(stream):
-        parts = [plain_table(columns, lines, title), "\n", _plain_totals(totals_rows(report, layout))]
-        if training is not None:
-            parts += ["\n", _plain_totals(training_rows(training, report.dtype))]
-        if report.warnings:
-            parts += ["\n", *(diagnostic_line(w) + "\n" for w in report.warnings)]
-        stream.write("".join(parts))
-        return
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
