@@ -113,7 +113,7 @@ def evaluate_upsample(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
     return Outcome(
         shape=(channels, *out),
         rf=field,
-        explain=(*per_dimension([f"⌊{n} × {f}⌋ = {o}" for n, f, o in zip(spatial, factors, out)]), *NO_COUNTS),
+        explain=lambda: (*per_dimension([f"⌊{n} × {f}⌋ = {o}" for n, f, o in zip(spatial, factors, out)]), *NO_COUNTS),
     )
 
 
