@@ -94,7 +94,7 @@ def evaluate_conv(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
         params=filters * per_filter + (filters if args["bias"] else 0),
         macs=filters * prod(out) * per_filter,
         warnings=(warning,) if warning else (),
-        explain=Worked(formulas, _brief(window_brief(kernels, strides, pads, dilations), groups, c_in)),
+        explain=Worked(formulas, lambda: _brief(window_brief(kernels, strides, pads, dilations), groups, c_in)),
     )
 
 
@@ -161,7 +161,7 @@ def evaluate_deconv(args: Args, shape: Shape, rf: ReceptiveField) -> Outcome:
         rf=rf.transposed(kernels, strides, [p[0] for p in pads], out, dilations),
         params=c_in * weights_per_input + (filters if args["bias"] else 0),
         macs=c_in * prod(spatial) * weights_per_input,
-        explain=Worked(formulas, _brief(window_brief(kernels, strides, pads, dilations), groups, c_in)),
+        explain=Worked(formulas, lambda: _brief(window_brief(kernels, strides, pads, dilations), groups, c_in)),
     )
 
 

@@ -59,7 +59,7 @@ def _pool(type_name: str) -> Any:
             shape=(channels, *out),
             rf=rf.window(effective, strides, [p[0] for p in pads], out),
             warnings=tuple(warnings),
-            explain=Worked(formulas, window_brief(kernels, strides, pads, dilations)),
+            explain=Worked(formulas, lambda: window_brief(kernels, strides, pads, dilations)),
         )
 
     return evaluate

@@ -56,11 +56,18 @@ class Worked:
     """A row's worked formulas, written only when called (``--explain`` asks), and its
     ``brief``: the window in a few characters (``3×3 /2 pad 1``) for drawings and compare."""
 
-    __slots__ = ("write", "brief")
+    __slots__ = ("write", "_brief")
 
-    def __init__(self, write: Callable[[], tuple[str, ...]], brief: str = "") -> None:
+    def __init__(self, write: Callable[[], tuple[str, ...]], brief: str | Callable[[], str] = "") -> None:
         self.write = write
-        self.brief = brief
+        self._brief = brief
+
+    @property
+    def brief(self) -> str:
+        """Written on first use (most reports never draw or compare their rows)."""
+        if callable(self._brief):
+            self._brief = self._brief()
+        return self._brief
 
     def __call__(self) -> tuple[str, ...]:
         return self.write()
