@@ -50,16 +50,26 @@ def render_document(
     data: dict[str, Any], rows: list[str] | None = None, listed: tuple[str, ...] = ("warnings",)
 ) -> str:
     """A mapping with one key per line; ``rows`` (already JSON) and the ``listed`` lists one item per line."""
-    parts = []
+    pieces = ["{\n"]
     for key, value in data.items():
+        if len(pieces) > 1:
+            pieces.append(",\n")
+        pieces.append(f"  {_dumps(key)}: ")
         if key == "rows" and rows is not None:
-            text = "[\n    " + ",\n    ".join(rows) + "\n  ]" if rows else "[]"
+            # The rows go in as pieces of the one final join: a 10⁶-row report is copied once.
+            if rows:
+                pieces.append("[\n    ")
+                for index, row in enumerate(rows):
+                    pieces.append(row if not index else ",\n    " + row)
+                pieces.append("\n  ]")
+            else:
+                pieces.append("[]")
         elif key in listed and isinstance(value, list) and value:
-            text = "[\n    " + ",\n    ".join(_dumps(item) for item in value) + "\n  ]"
+            pieces.append("[\n    " + ",\n    ".join(_dumps(item) for item in value) + "\n  ]")
         else:
-            text = _dumps(value)
-        parts.append(f"  {_dumps(key)}: {text}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+            pieces.append(_dumps(value))
+    pieces.append("\n}\n")
+    return "".join(pieces)
 
 
 def render_json(report: Report, explain: bool = False, training: Training | None = None) -> str:
@@ -79,5 +89,20 @@ def render_json(report: Report, explain: bool = False, training: Training | None
             f'{row[:-1]}, "backward_macs": {cost.backward_macs}, "saved_bytes": {cost.saved_bytes}}}'
             for row, cost in zip(rows, training.rows)
         ]
-    text = render_document(data, rows)
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates from a dict's names
+    # Lone surrogates (from a dict's names) become \udcxx escapes, a small string at a time.
+    return render_document(_writable(data), [_writable(row) for row in rows])
+
+
+def _writable(value: Any) -> Any:
+    """``value`` with every string UTF-8 can write (lone surrogates as ``\\udcxx`` escapes)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if isinstance(value, dict):
+        return {_writable(key): _writable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_writable(item) for item in value]
+    return value
