@@ -202,3 +202,17 @@ def test_one_block_used_with_different_parameters() -> None:
     firsts = [r for r in report.rows if r.path[-1] == "conv1"]
     assert [r.output_shape[0] for r in firsts] == [2, 3, 3, 2]
     assert [r.params for r in firsts] == [4 * 2 + 2, 4 * 3 + 3, 4 * 3 + 3, 4 * 2 + 2]
+
+
+def test_json_of_a_dict_with_lone_surrogates_reads_back_the_same_names() -> None:
+    """Names from Python (undecodable file names) may hold lone surrogates: the JSON is writable
+    UTF-8 and parses back to the very same strings."""
+    import json
+
+    from convcalc.render.json_report import render_json
+
+    report = convcalc.analyze({"input": [3, 8, 8], "name": "caf\udce9", "layers": [{"relu": {"name": "r\udce9"}}]})
+    text = render_json(report)
+    text.encode("utf-8")
+    data = json.loads(text)
+    assert (data["name"], data["rows"][0]["name"]) == ("caf\udce9", "r\udce9")

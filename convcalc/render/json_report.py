@@ -69,7 +69,9 @@ def render_document(
         else:
             pieces.append(_dumps(value))
     pieces.append("\n}\n")
-    return "".join(pieces)
+    # Lone surrogates (from a dict's names) become \udcxx escapes, which JSON reads back as
+    # the same string: a piece at a time, never a copy of the whole document.
+    return "".join([_writable(piece) for piece in pieces])
 
 
 def render_json(report: Report, explain: bool = False, training: Training | None = None) -> str:
@@ -89,20 +91,14 @@ def render_json(report: Report, explain: bool = False, training: Training | None
             f'{row[:-1]}, "backward_macs": {cost.backward_macs}, "saved_bytes": {cost.saved_bytes}}}'
             for row, cost in zip(rows, training.rows)
         ]
-    # Lone surrogates (from a dict's names) become \udcxx escapes, a small string at a time.
-    return render_document(_writable(data), [_writable(row) for row in rows])
+    return render_document(data, rows)
 
 
-def _writable(value: Any) -> Any:
-    """``value`` with every string UTF-8 can write (lone surrogates as ``\\udcxx`` escapes)."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return value.encode("utf-8", "backslashreplace").decode("utf-8")
-        return value
-    if isinstance(value, dict):
-        return {_writable(key): _writable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_writable(item) for item in value]
-    return value
+def _writable(text: str) -> str:
+    """JSON text that UTF-8 can write: a lone surrogate inside a string becomes its ``\\udcxx``
+    escape, which JSON reads back as the same string."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
